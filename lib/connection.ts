@@ -1,0 +1,68 @@
+import { badUserInput } from './errors';
+
+/** Relay connection arguments after validation: how many to return and where to start. */
+export interface PageRequest {
+  first: number;
+  /** Sort values of the last row already seen, decoded from the opaque cursor; undefined for the first page. */
+  after?: CursorKey;
+}
+
+/** The sort values of one row: the sort column(s) and then the uid that breaks ties. */
+export type CursorKey = Array<string | number | null>;
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+export function encodeCursor(key: CursorKey): string {
+  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+}
+
+/** Returns undefined for an absent cursor and BAD_USER_INPUT naming `after` for one that was not ours. */
+export function decodeCursor(cursor: string | null | undefined, width: number): CursorKey | undefined {
+  if (cursor === null || cursor === undefined) return undefined;
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    key = undefined;
+  }
+  const valid =
+    Array.isArray(key) &&
+    key.length === width &&
+    key.every((v) => v === null || typeof v === 'string' || typeof v === 'number');
+  if (!valid) throw badUserInput('after', 'The cursor is malformed; pass an endCursor from a previous page');
+  return key as CursorKey;
+}
+
+export function readPageRequest(args: { first?: number | null; after?: string | null }, cursorWidth: number): PageRequest {
+  const first = args.first ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) {
+    throw badUserInput('first', `first must be between 0 and ${MAX_PAGE_SIZE}, got ${first}`);
+  }
+  return { first, after: decodeCursor(args.after, cursorWidth) };
+}
+
+export interface Connection<T> {
+  edges: Array<{ cursor: string; node: T }>;
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  totalCount: number;
+}
+
+/**
+ * Builds a connection from up to first + 1 rows fetched in sort order: the extra row only tells that
+ * another page exists.
+ */
+export function toConnection<T>(rows: T[], first: number, totalCount: number, keyOf: (row: T) => CursorKey): Connection<T> {
+  const page = rows.slice(0, first);
+  const edges = page.map((node) => ({ cursor: encodeCursor(keyOf(node)), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > first,
+      hasPreviousPage: false,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+    totalCount,
+  };
+}

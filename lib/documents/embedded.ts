@@ -1,0 +1,136 @@
+import { Query, aggregate } from 'mingo';
+import { update as applyUpdate } from 'mingo/updater';
+import { StoreUnavailableError } from '../errors';
+import {
+  DuplicateKeyError,
+  type Document,
+  type DocumentCollection,
+  type DocumentDatabase,
+  type Filter,
+  type FindOptions,
+  type IndexSpec,
+  type StoreStats,
+  type UpdateFilter,
+} from './store';
+
+/**
+ * The embedded document store: MongoDB semantics (filters, sort, projection, pipelines, update operators)
+ * evaluated by mingo over documents held in memory. It exists because no MongoDB server runs on the
+ * machines this project is developed on; the same subgraph code runs on MongoDB through the driver.
+ * Documents are cloned on the way in and out, so callers can never alias stored state.
+ */
+export class EmbeddedDocumentDatabase implements DocumentDatabase {
+  readonly kind = 'embedded' as const;
+  readonly stats: StoreStats = { roundTrips: 0 };
+  private readonly collections = new Map<string, EmbeddedCollection<Document>>();
+  private closed = false;
+
+  collection<T extends Document>(name: string): DocumentCollection<T> {
+    let collection = this.collections.get(name);
+    if (!collection) {
+      collection = new EmbeddedCollection<Document>(name, this);
+      this.collections.set(name, collection);
+    }
+    return collection as unknown as DocumentCollection<T>;
+  }
+
+  /** Called by every collection operation: counts the round trip, and fails once the store is closed. */
+  enter(): void {
+    if (this.closed) throw new StoreUnavailableError('the embedded document store is closed');
+    this.stats.roundTrips += 1;
+  }
+
+  async ping(): Promise<void> {
+    if (this.closed) throw new StoreUnavailableError('the embedded document store is closed');
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
+  private documents: T[] = [];
+  private readonly uniqueIndexes: IndexSpec[] = [];
+
+  constructor(
+    readonly collectionName: string,
+    private readonly database: EmbeddedDocumentDatabase,
+  ) {}
+
+  async find(filter: Filter<T>, options: FindOptions = {}): Promise<T[]> {
+    this.database.enter();
+    let cursor = new Query(filter as Document).find<T>(this.documents, options.projection as never);
+    if (options.sort) cursor = cursor.sort(options.sort);
+    if (options.skip) cursor = cursor.skip(options.skip);
+    if (options.limit) cursor = cursor.limit(options.limit);
+    return structuredClone(cursor.all() as T[]);
+  }
+
+  async findOne(filter: Filter<T>, options: Pick<FindOptions, 'projection' | 'sort'> = {}): Promise<T | null> {
+    const [first] = await this.find(filter, { ...options, limit: 1 });
+    return first ?? null;
+  }
+
+  async countDocuments(filter: Filter<T>): Promise<number> {
+    this.database.enter();
+    return new Query(filter as Document).find(this.documents).all().length;
+  }
+
+  async aggregate<R extends Document = Document>(pipeline: Document[]): Promise<R[]> {
+    this.database.enter();
+    return structuredClone(aggregate(this.documents, pipeline) as R[]);
+  }
+
+  async insertOne(doc: T): Promise<void> {
+    await this.insertMany([doc]);
+  }
+
+  async insertMany(docs: T[]): Promise<void> {
+    this.database.enter();
+    const copies = structuredClone(docs);
+    // All or nothing, as an ordered bulk insert that fails on its first duplicate would not be.
+    for (const [i, doc] of copies.entries()) this.assertUnique(doc, [...this.documents, ...copies.slice(0, i)]);
+    this.documents.push(...copies);
+  }
+
+  async findOneAndUpdate(filter: Filter<T>, update: UpdateFilter<T>): Promise<T | null> {
+    this.database.enter();
+    const query = new Query(filter as Document);
+    const index = this.documents.findIndex((doc) => query.test(doc));
+    if (index < 0) return null;
+    const updated = structuredClone(this.documents[index]);
+    applyUpdate(updated, update as Document);
+    this.assertUnique(updated, this.documents.filter((_, i) => i !== index));
+    // Replaced in one assignment: a reader never sees half an update.
+    this.documents[index] = updated;
+    return structuredClone(updated);
+  }
+
+  async deleteMany(filter: Filter<T>): Promise<number> {
+    this.database.enter();
+    const query = new Query(filter as Document);
+    const before = this.documents.length;
+    this.documents = this.documents.filter((doc) => !query.test(doc));
+    return before - this.documents.length;
+  }
+
+  async createIndexes(indexes: IndexSpec[]): Promise<void> {
+    this.database.enter();
+    for (const index of indexes) {
+      if (index.unique && !this.uniqueIndexes.some((u) => u.name === index.name)) this.uniqueIndexes.push(index);
+    }
+  }
+
+  private assertUnique(doc: T, others: T[]): void {
+    for (const index of this.uniqueIndexes) {
+      const fields = Object.keys(index.key);
+      const clash = others.some((other) => fields.every((f) => valueAt(other, f) === valueAt(doc, f)));
+      if (clash) throw new DuplicateKeyError(index.name);
+    }
+  }
+}
+
+function valueAt(doc: Document, path: string): unknown {
+  return path.split('.').reduce<unknown>((value, key) => (value as Document | undefined)?.[key], doc);
+}

@@ -1,0 +1,53 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * The catalogue of error codes Palisade returns. Every rejection a client can see carries one of these
+ * in `extensions.code`, so scripts can branch on it without parsing messages.
+ */
+export const ErrorCode = {
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  /** The store behind a subgraph could not be reached or failed; the request may succeed later. */
+  DATABASE_UNAVAILABLE: 'DATABASE_UNAVAILABLE',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** A client sent an argument that cannot be served; names the argument so a person can fix it. */
+export function badUserInput(argumentName: string, message: string): GraphQLError {
+  return new GraphQLError(`${message} (argument "${argumentName}")`, {
+    extensions: { code: ErrorCode.BAD_USER_INPUT, argumentName },
+  });
+}
+
+/** The subgraph's database failed. The cause is logged, never sent: it can hold hostnames or SQL. */
+export function databaseUnavailable(serviceName: string, cause?: unknown): GraphQLError {
+  return new GraphQLError(`The ${serviceName} database is unavailable; try again later`, {
+    originalError: cause instanceof Error ? cause : undefined,
+    extensions: { code: ErrorCode.DATABASE_UNAVAILABLE, serviceName },
+  });
+}
+
+export function unauthenticated(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
+}
+
+/** A configuration value that the process cannot start with. Thrown at start, before listening. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** A failure of a store (SQL or documents) that callers turn into DATABASE_UNAVAILABLE. */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}

@@ -1,0 +1,41 @@
+import type { Server } from 'node:http';
+import { close, listen, type Readiness } from './http-server';
+import type { Logger } from './logger';
+import type { StoreStats } from './documents/store';
+
+/**
+ * A running subgraph: built by its server.ts (which never listens) and bound to a port by its index.ts
+ * or by a test (port 0).
+ */
+export interface SubgraphService {
+  readonly name: string;
+  readonly httpServer: Server;
+  /** Round trips to the service's database; tests read it to prove batching. */
+  readonly stats: StoreStats;
+  readiness(): Promise<Readiness>;
+  /** Stops the HTTP server and closes the store. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Binds a service to its port and stops it cleanly on SIGINT or SIGTERM. */
+export async function runService(service: SubgraphService, port: number, host: string, logger: Logger): Promise<void> {
+  const address = await listen(service.httpServer, port, host);
+  logger.info({ url: `http://${host}:${address.port}/graphql` }, `${service.name} subgraph listening`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, `${service.name} subgraph stopping`);
+    service
+      .close()
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'error while stopping');
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+export { close as closeHttpServer };

@@ -1,0 +1,88 @@
+import type { IncomingMessage } from 'node:http';
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { parse, type GraphQLFormattedError } from 'graphql';
+import { databaseUnavailable, ErrorCode, StoreUnavailableError, unauthenticated } from './errors';
+import { createGraphQLHttpServer, type Readiness } from './http-server';
+import type { Logger } from './logger';
+import { PRINCIPAL_HEADER, PrincipalRejected, verifyPrincipal, type Principal } from './principal';
+
+/** What every subgraph resolver receives: the verified principal and this request's loaders. */
+export interface SubgraphContext<TLoaders> extends BaseContext {
+  principal: Principal;
+  loaders: TLoaders;
+  requestId: string;
+}
+
+export interface SubgraphOptions<TLoaders> {
+  /** The service name, as the supergraph and error extensions name it. */
+  name: string;
+  typeDefs: string;
+  resolvers: GraphQLResolverMap<SubgraphContext<TLoaders>>;
+  /** Creates this request's loaders for this principal; called once per request. */
+  createLoaders: (principal: Principal) => TLoaders;
+  logger: Logger;
+}
+
+/** Builds a subgraph's Apollo Server. Stack traces never leave it; store failures become DATABASE_UNAVAILABLE. */
+export function createSubgraphApollo<TLoaders>(options: SubgraphOptions<TLoaders>): ApolloServer<SubgraphContext<TLoaders>> {
+  return new ApolloServer<SubgraphContext<TLoaders>>({
+    schema: buildSubgraphSchema({ typeDefs: parse(options.typeDefs), resolvers: options.resolvers as never }),
+    includeStacktraceInErrorResponses: false,
+    plugins: [ApolloServerPluginLandingPageDisabled()],
+    formatError: (formatted, error) => formatSubgraphError(options.name, options.logger, formatted, error),
+  });
+}
+
+export function formatSubgraphError(service: string, logger: Logger, formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  if (original instanceof StoreUnavailableError) {
+    logger.error({ err: original }, 'database unavailable');
+    const replacement = databaseUnavailable(service);
+    return { ...formatted, message: replacement.message, extensions: { ...replacement.extensions } };
+  }
+  const code = formatted.extensions?.code;
+  if (code === ErrorCode.INTERNAL_SERVER_ERROR || code === undefined) {
+    logger.error({ err: original }, 'internal error in a resolver');
+    return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, serviceName: service } };
+  }
+  return formatted;
+}
+
+export interface SubgraphHttpOptions<TLoaders> {
+  apollo: ApolloServer<SubgraphContext<TLoaders>>;
+  createLoaders: (principal: Principal) => TLoaders;
+  principalSecret: Buffer;
+  readiness: () => Promise<Readiness>;
+  logger: Logger;
+}
+
+/**
+ * The subgraph's HTTP server. A request without a valid principal signed by the gateway is refused with
+ * 401 before any resolver runs, so calling a subgraph directly bypasses nothing.
+ */
+export function createSubgraphHttpServer<TLoaders>(options: SubgraphHttpOptions<TLoaders>) {
+  return createGraphQLHttpServer({
+    apollo: options.apollo,
+    logger: options.logger,
+    readiness: options.readiness,
+    context: async (request: IncomingMessage, requestId: string) => {
+      const principal = principalOf(request, options.principalSecret);
+      return { principal, loaders: options.createLoaders(principal), requestId };
+    },
+  });
+}
+
+function principalOf(request: IncomingMessage, secret: Buffer): Principal {
+  const header = request.headers[PRINCIPAL_HEADER];
+  try {
+    return verifyPrincipal(Array.isArray(header) ? header[0] : header, secret);
+  } catch (error) {
+    if (error instanceof PrincipalRejected) throw unauthenticated(error.message);
+    throw error;
+  }
+}
+
