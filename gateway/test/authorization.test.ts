@@ -147,3 +147,11 @@ describe('rewriting an operation before planning', () => {
     expect(decision.removals.filter((r) => r.reported).map((r) => r.path)).toEqual([['boss', 'mail']]);
   });
 });
+
+describe('what the audit trail learns', () => {
+  it('lists the protected fields that were read', () => {
+    const decision = decide('{ me { uid email } }', ['identity:read', 'pii:read']);
+    // Query.me is protected through its return type's requirement; User.uid carries none.
+    expect(decision.granted.sort()).toEqual(['Query.me', 'User.email']);
+  });
+});

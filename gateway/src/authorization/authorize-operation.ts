@@ -45,6 +45,8 @@ export interface AuthorizationDecision {
   /** The operation with every unauthorized field removed; null when nothing is left to execute. */
   document: DocumentNode | null;
   removals: Removal[];
+  /** Coordinates of protected fields the caller may read and asked for ("User.email"), for the audit trail. */
+  granted: string[];
 }
 
 export type RequirementCheck = (requirement: Requirement) => boolean;
@@ -68,9 +70,10 @@ export function authorizeOperation(
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
   const rootType = schema.getRootType(operation.operation);
-  if (!rootType) return { document, removals: [] };
+  if (!rootType) return { document, removals: [], granted: [] };
 
   const removals: Removal[] = [];
+  const granted = new Set<string>();
   const requirementCache = new Map<string, Requirement | null>();
 
   const fieldRequirement = (parentType: GraphQLCompositeType, field: GraphQLField<unknown, unknown>): Requirement | null => {
@@ -129,6 +132,7 @@ export function authorizeOperation(
         if (typeNames) needsTypename.value = true;
         continue;
       }
+      if (requirement) granted.add(`${parentType.name}.${name}`);
       if (!selection.selectionSet) {
         kept.push(selection);
         continue;
@@ -149,10 +153,10 @@ export function authorizeOperation(
 
   const rootNeedsTypename = { value: false };
   const selectionSet = visit(operation.selectionSet, rootType, [], [], undefined, rootNeedsTypename);
-  if (removals.length === 0) return { document, removals };
-  if (!selectionSet) return { document: null, removals };
+  if (removals.length === 0) return { document, removals, granted: [...granted] };
+  if (!selectionSet) return { document: null, removals, granted: [...granted] };
   const rewritten: OperationDefinitionNode = { ...operation, selectionSet };
-  return { document: { kind: Kind.DOCUMENT, definitions: [rewritten] }, removals };
+  return { document: { kind: Kind.DOCUMENT, definitions: [rewritten] }, removals, granted: [...granted] };
 }
 
 /** The path inside a field's value: one LIST_MARKER per list level, tracking where null may land. */

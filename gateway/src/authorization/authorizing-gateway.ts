@@ -22,8 +22,10 @@ export type AuthorizationMode = (typeof AUTHORIZATION_MODES)[number];
 /** What the request context must carry for authorization, and what it learns for the audit trail. */
 export interface AuthorizationContext {
   principal: Principal;
-  /** Field coordinates removed for this request ("User.email"); written by the executor. */
+  /** Protected field coordinates removed for this request ("User.email"); written by the executor. */
   deniedFields?: string[];
+  /** Protected field coordinates this request read; written by the executor. */
+  grantedFields?: string[];
 }
 
 export interface AuthorizingGatewayOptions {
@@ -86,6 +88,7 @@ export class AuthorizingGateway implements GatewayInterface {
     if (!state) return executor(requestContext);
     const principal = requestContext.context.principal;
     const decision = this.decide(state, requestContext, principal);
+    requestContext.context.grantedFields = decision.granted;
     if (decision.removals.length === 0) return executor(requestContext);
 
     requestContext.context.deniedFields = [...new Set(decision.removals.filter((r) => r.reported).map((r) => r.coordinate))];
