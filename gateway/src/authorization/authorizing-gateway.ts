@@ -83,6 +83,11 @@ export class AuthorizingGateway implements GatewayInterface {
     return this.inner.stop();
   }
 
+  /** The requirement written on a field coordinate ("User.email") in the current supergraph. */
+  requirementOf(coordinate: string): Requirement | undefined {
+    return this.state?.requirements.get(coordinate);
+  }
+
   private async execute(executor: GatewayExecutor, requestContext: GatewayGraphQLRequestContext<AuthorizationContext>) {
     const state = this.state;
     if (!state) return executor(requestContext);

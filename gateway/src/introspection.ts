@@ -1,0 +1,41 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError, Kind, type SelectionSetNode, type FragmentDefinitionNode } from 'graphql';
+import { ErrorCode } from '../../lib/errors';
+import type { Principal } from '../../lib/principal';
+
+/**
+ * Lets only the configured client kinds read the schema through `__schema` and `__type`. Partners get
+ * the operations agreed with them, not a map of the whole graph. `__typename` stays open to everyone.
+ */
+export function introspectionPolicyPlugin<TContext extends { principal: Principal }>(allowedKinds: ReadonlySet<Principal['kind']>): ApolloServerPlugin<TContext> {
+  return {
+    requestDidStart: async () => ({
+      didResolveOperation: async ({ contextValue, document, operation }) => {
+        if (allowedKinds.has(contextValue.principal.kind)) return;
+        const fragments = new Map<string, FragmentDefinitionNode>();
+        for (const definition of document.definitions) {
+          if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+        }
+        if (selectsIntrospection(operation.selectionSet, fragments, new Set())) {
+          throw new GraphQLError(`Introspection is not allowed for ${contextValue.principal.kind} tokens`, {
+            extensions: { code: ErrorCode.FORBIDDEN, http: { status: 403 } },
+          });
+        }
+      },
+    }),
+  };
+}
+
+function selectsIntrospection(selectionSet: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, seen: Set<string>): boolean {
+  return selectionSet.selections.some((selection) => {
+    if (selection.kind === Kind.FIELD) {
+      if (selection.name.value === '__schema' || selection.name.value === '__type') return true;
+      return selection.selectionSet ? selectsIntrospection(selection.selectionSet, fragments, seen) : false;
+    }
+    if (selection.kind === Kind.INLINE_FRAGMENT) return selectsIntrospection(selection.selectionSet, fragments, seen);
+    if (seen.has(selection.name.value)) return false;
+    seen.add(selection.name.value);
+    const fragment = fragments.get(selection.name.value);
+    return fragment ? selectsIntrospection(fragment.selectionSet, fragments, seen) : false;
+  });
+}
