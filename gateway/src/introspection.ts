@@ -11,7 +11,7 @@ export function introspectionPolicyPlugin<TContext extends { principal: Principa
   return {
     requestDidStart: async () => ({
       didResolveOperation: async ({ contextValue, document, operation }) => {
-        if (allowedKinds.has(contextValue.principal.kind)) return;
+        if (!operation || allowedKinds.has(contextValue.principal.kind)) return;
         const fragments = new Map<string, FragmentDefinitionNode>();
         for (const definition of document.definitions) {
           if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
