@@ -10,6 +10,10 @@ export const ErrorCode = {
   FORBIDDEN: 'FORBIDDEN',
   /** The store behind a subgraph could not be reached or failed; the request may succeed later. */
   DATABASE_UNAVAILABLE: 'DATABASE_UNAVAILABLE',
+  /** Something the gateway needs to decide (the identity provider's signing keys) did not answer; retry later. */
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  /** A write lost a race: what it was based on changed before it landed, and nothing was written. */
+  CONFLICT: 'CONFLICT',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -19,6 +23,11 @@ export function badUserInput(argumentName: string, message: string): GraphQLErro
   return new GraphQLError(`${message} (argument "${argumentName}")`, {
     extensions: { code: ErrorCode.BAD_USER_INPUT, argumentName },
   });
+}
+
+/** The state a write was decided on changed before it landed; the caller should reload and decide again. */
+export function conflict(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.CONFLICT } });
 }
 
 /** The subgraph's database failed. The cause is logged, never sent: it can hold hostnames or SQL. */

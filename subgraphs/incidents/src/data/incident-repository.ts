@@ -1,0 +1,118 @@
+import type { Filter, IndexSpec, TenantScopedCollection, UpdateFilter } from '../../../../lib/documents';
+import type { IncidentDocument, TimelineEntryDocument } from './incident-document';
+import { afterKey, allOf, INCIDENT_SORT, type IncidentKey, type IncidentListQuery } from './incident-query';
+
+/** The indexes every query below relies on; created at start. Every one leads with the tenant. */
+export const INCIDENT_INDEXES: IndexSpec[] = [
+  { name: 'tenant_uid', key: { tenant: 1, uid: 1 }, unique: true },
+  { name: 'tenant_createdAt_uid', key: { tenant: 1, createdAt: -1, uid: -1 } },
+  { name: 'tenant_status_severityId_createdAt', key: { tenant: 1, status: 1, severityId: 1, createdAt: -1 } },
+  { name: 'tenant_assigneeUid_createdAt', key: { tenant: 1, assigneeUid: 1, createdAt: -1 } },
+  { name: 'tenant_affectedAssetUid_createdAt', key: { tenant: 1, 'affectedAssets.uid': 1, createdAt: -1 } },
+  { name: 'tenant_affectedUserUids_createdAt', key: { tenant: 1, affectedUserUids: 1, createdAt: -1 } },
+];
+
+/** One page of a list: up to first + 1 incidents in sort order (the extra one only says a next page exists). */
+export interface IncidentPage {
+  rows: IncidentDocument[];
+  totalCount: number;
+}
+
+/** The entities whose incident lists this subgraph serves: a user (assignee or affected) or an asset. */
+export type IncidentParent = 'user' | 'asset';
+
+/** How each kind of parent is found in an incident: the match on a batch of uids, and which of them an incident has. */
+const PARENTS: Record<IncidentParent, { match: (uids: string[]) => Filter<IncidentDocument>; uidsIn: (uids: string[]) => unknown }> = {
+  user: {
+    match: (uids) => ({ $or: [{ assigneeUid: { $in: uids } }, { affectedUserUids: { $in: uids } }] }),
+    uidsIn: (uids) => ({ $setIntersection: [{ $concatArrays: [['$assigneeUid'], '$affectedUserUids'] }, uids] }),
+  },
+  asset: {
+    match: (uids) => ({ 'affectedAssets.uid': { $in: uids } }),
+    uidsIn: (uids) => ({ $setIntersection: ['$affectedAssets.uid', uids] }),
+  },
+};
+
+interface ParentPagesResult {
+  counts: Array<{ _id: string; count: number }>;
+  pages: Array<{ _id: string; keys: IncidentKey[] }>;
+}
+
+/** Owns every query on the incidents collection. It only ever sees the caller's tenant's documents. */
+export class IncidentRepository {
+  constructor(private readonly incidents: TenantScopedCollection<IncidentDocument>) {}
+
+  get tenant(): string {
+    return this.incidents.tenant;
+  }
+
+  findByUids(uids: readonly string[]): Promise<IncidentDocument[]> {
+    return this.incidents.find({ uid: { $in: [...uids] } });
+  }
+
+  findByUid(uid: string): Promise<IncidentDocument | null> {
+    return this.incidents.findOne({ uid });
+  }
+
+  async page(query: IncidentListQuery): Promise<IncidentPage> {
+    const pageConditions = query.after ? [...query.conditions, afterKey(query.after)] : query.conditions;
+    const [rows, totalCount] = await Promise.all([
+      this.incidents.find(allOf(pageConditions), { sort: INCIDENT_SORT, limit: query.first + 1 }),
+      this.incidents.countDocuments(allOf(query.conditions)),
+    ]);
+    return { rows, totalCount };
+  }
+
+  /**
+   * One page per parent for a whole batch of parents with the same arguments, in two round trips: one
+   * aggregate that counts and picks each parent's page as keys only (so its result stays small however
+   * large the incidents grow), then one `$in` find for the incidents on those pages. Parents with no
+   * incident are absent from the map.
+   */
+  async pagesByParent(parent: IncidentParent, parentUids: readonly string[], query: IncidentListQuery): Promise<Map<string, IncidentPage>> {
+    const uids = [...parentUids];
+    const [result] = await this.incidents.aggregate<ParentPagesResult>([
+      { $match: allOf([PARENTS[parent].match(uids), ...query.conditions]) },
+      { $project: { _id: 0, uid: 1, createdAt: 1, parentUid: PARENTS[parent].uidsIn(uids) } },
+      { $unwind: '$parentUid' },
+      {
+        $facet: {
+          counts: [{ $group: { _id: '$parentUid', count: { $sum: 1 } } }],
+          pages: [
+            ...(query.after ? [{ $match: afterKey(query.after) }] : []),
+            {
+              $group: {
+                _id: '$parentUid',
+                keys: { $topN: { n: query.first + 1, sortBy: INCIDENT_SORT, output: { uid: '$uid', createdAt: '$createdAt' } } },
+              },
+            },
+          ],
+        },
+      },
+    ]);
+    const pageUids = [...new Set((result?.pages ?? []).flatMap((page) => page.keys.map((key) => key.uid)))];
+    const byUid = new Map((pageUids.length > 0 ? await this.findByUids(pageUids) : []).map((incident) => [incident.uid, incident]));
+    const pages = new Map<string, IncidentPage>();
+    for (const { _id, count } of result?.counts ?? []) pages.set(_id, { rows: [], totalCount: count });
+    for (const { _id, keys } of result?.pages ?? []) {
+      const page = pages.get(_id);
+      if (page) page.rows = keys.flatMap((key) => byUid.get(key.uid) ?? []);
+    }
+    return pages;
+  }
+
+  insert(incident: IncidentDocument): Promise<void> {
+    return this.incidents.insertOne(incident);
+  }
+
+  /**
+   * Sets fields and appends a timeline entry in one atomic write, only while the incident still has the
+   * `expected` values (the state the caller decided on). Returns the incident as written; null means there
+   * is no such incident, or it changed in between and nothing was written.
+   */
+  updateIfUnchanged(uid: string, expected: Partial<IncidentDocument>, set: Partial<IncidentDocument>, entry: TimelineEntryDocument): Promise<IncidentDocument | null> {
+    // The driver's PushOperator type rejects every field of a type with an index signature (Document's).
+    const update = { $set: set, $push: { timeline: entry } } as unknown as UpdateFilter<IncidentDocument>;
+    return this.incidents.findOneAndUpdate({ ...expected, uid } as Filter<IncidentDocument>, update);
+  }
+}

@@ -1,0 +1,8 @@
+import { toConnection, type Connection } from '../../../../lib/connection';
+import type { IncidentDocument } from '../data/incident-document';
+import { incidentCursorKey, type IncidentListQuery } from '../data/incident-query';
+import type { IncidentPage } from '../data/incident-repository';
+
+export function toIncidentConnection(page: IncidentPage, query: IncidentListQuery): Connection<IncidentDocument> {
+  return toConnection(page.rows, query.first, page.totalCount, incidentCursorKey);
+}

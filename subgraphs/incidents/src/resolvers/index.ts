@@ -1,0 +1,12 @@
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { SubgraphContext } from '../../../../lib/subgraph-server';
+import type { IncidentLoaders } from '../data/loaders';
+import { Asset } from './asset';
+import { DateTimeScalar } from './date-time';
+import { Incident } from './incident';
+import { Mutation } from './mutation';
+import { Query } from './query';
+import { TimelineEntry } from './timeline-entry';
+import { User } from './user';
+
+export const resolvers: GraphQLResolverMap<SubgraphContext<IncidentLoaders>> = { DateTime: DateTimeScalar, Query, Mutation, Incident, TimelineEntry, User, Asset };

@@ -1,0 +1,15 @@
+import type { IncidentLoaders } from '../data/loaders';
+import { readIncidentListQuery, type IncidentListArgs } from '../data/incident-query';
+import type { SubgraphContext } from '../../../../lib/subgraph-server';
+import { toIncidentConnection } from './connection';
+
+type Context = SubgraphContext<IncidentLoaders>;
+
+export const Query = {
+  incident: (_: unknown, args: { uid: string }, { loaders }: Context) => loaders.incidentByUid.load(args.uid),
+
+  async incidents(_: unknown, args: IncidentListArgs, { loaders }: Context) {
+    const query = readIncidentListQuery(args);
+    return toIncidentConnection(await loaders.repository.page(query), query);
+  },
+};

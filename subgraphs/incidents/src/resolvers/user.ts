@@ -1,0 +1,16 @@
+import type { SubgraphContext } from '../../../../lib/subgraph-server';
+import { readIncidentListQuery, type IncidentListArgs } from '../data/incident-query';
+import type { IncidentLoaders } from '../data/loaders';
+import { toIncidentConnection } from './connection';
+
+type Context = SubgraphContext<IncidentLoaders>;
+
+/** Identity owns users; this subgraph adds their incidents, so a reference is all it needs. */
+export const User = {
+  __resolveReference: (reference: { uid: string }) => ({ uid: reference.uid }),
+
+  async incidents(user: { uid: string }, args: IncidentListArgs, { loaders }: Context) {
+    const query = readIncidentListQuery(args);
+    return toIncidentConnection(await loaders.incidentsOfUser(user.uid, query), query);
+  },
+};

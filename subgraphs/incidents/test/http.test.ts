@@ -1,0 +1,81 @@
+import type { AddressInfo } from 'node:net';
+import { EmbeddedDocumentDatabase } from '../../../lib/documents';
+import { listen } from '../../../lib/http-server';
+import { PRINCIPAL_HEADER, signPrincipal } from '../../../lib/principal';
+import type { IncidentsService } from '../src/server';
+import { ACME, createTestService, PRINCIPAL_SECRET, type GraphQLResult } from './helpers';
+
+const QUERY = JSON.stringify({ query: '{ incidents(first: 1) { totalCount edges { node { uid tenant } } } }' });
+
+describe('incidents subgraph over HTTP', () => {
+  let database: EmbeddedDocumentDatabase;
+  let service: IncidentsService;
+  let url: string;
+
+  beforeEach(async () => {
+    database = new EmbeddedDocumentDatabase();
+    service = await createTestService(database);
+    const address: AddressInfo = await listen(service.httpServer, 0, '127.0.0.1');
+    url = `http://127.0.0.1:${address.port}`;
+  });
+  afterEach(() => service.close());
+
+  const graphQLBody = (response: Response) => response.json() as Promise<GraphQLResult>;
+
+  function post(headers: Record<string, string> = {}, body = QUERY): Promise<Response> {
+    return fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  }
+
+  it('refuses a request without a principal header with 401 UNAUTHENTICATED, before touching the store', async () => {
+    const before = database.stats.roundTrips;
+    const response = await post();
+    expect(response.status).toBe(401);
+    const body = await graphQLBody(response);
+    expect(body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    expect(database.stats.roundTrips).toBe(before);
+  });
+
+  it.each([
+    ['signed with another secret', () => signPrincipal(ACME, Buffer.from('another-secret-another-secret-0123456789'))],
+    ['expired', () => signPrincipal(ACME, PRINCIPAL_SECRET, Date.now() - 3_600_000)],
+    ['tampered with', () => signPrincipal(ACME, PRINCIPAL_SECRET).replace(/^[^.]+/, Buffer.from(JSON.stringify({ ...ACME, tenant: 'globex', exp: 9e9 })).toString('base64url'))],
+  ])('refuses a principal header %s with 401 UNAUTHENTICATED', async (_, header) => {
+    const response = await post({ [PRINCIPAL_HEADER]: header() });
+    expect(response.status).toBe(401);
+    expect((await graphQLBody(response)).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it("serves a request with a valid signed principal, from that principal's tenant", async () => {
+    const response = await post({ [PRINCIPAL_HEADER]: signPrincipal(ACME, PRINCIPAL_SECRET) });
+    expect(response.status).toBe(200);
+    const body = await graphQLBody(response);
+    expect(body.errors).toBeUndefined();
+    expect(body.data?.incidents.totalCount).toBeGreaterThan(0);
+    expect(body.data?.incidents.edges[0].node.tenant).toBe('acme');
+  });
+
+  it('answers health and readiness', async () => {
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ready: true, checks: { database: 'ok' } });
+  });
+
+  it('answers DATABASE_UNAVAILABLE when the store is gone, without internals, and keeps serving', async () => {
+    await database.close();
+    const headers = { [PRINCIPAL_HEADER]: signPrincipal(ACME, PRINCIPAL_SECRET) };
+    for (const body of [QUERY, JSON.stringify({ query: 'mutation { addIncidentNote(uid: "inc-acme-00001", note: "x") { uid } }' })]) {
+      const response = await post(headers, body);
+      expect(response.status).toBe(200);
+      const result = await graphQLBody(response);
+      expect(result.errors?.[0].extensions).toEqual({ code: 'DATABASE_UNAVAILABLE', serviceName: 'incidents' });
+      expect(result.errors?.[0].message).toBe('The incidents database is unavailable; try again later');
+      expect(JSON.stringify(result)).not.toMatch(/embedded|stack|closed/i);
+    }
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ ready: false, checks: { database: 'unavailable' } });
+    expect((await post()).status).toBe(401);
+  });
+});
