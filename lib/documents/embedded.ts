@@ -64,7 +64,7 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
     if (options.sort) cursor = cursor.sort(options.sort);
     if (options.skip) cursor = cursor.skip(options.skip);
     if (options.limit) cursor = cursor.limit(options.limit);
-    return structuredClone(cursor.all() as T[]);
+    return cloneDocument(cursor.all() as T[]);
   }
 
   async findOne(filter: Filter<T>, options: Pick<FindOptions, 'projection' | 'sort'> = {}): Promise<T | null> {
@@ -79,7 +79,7 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
 
   async aggregate<R extends Document = Document>(pipeline: Document[]): Promise<R[]> {
     this.database.enter();
-    return structuredClone(aggregate(this.documents, pipeline) as R[]);
+    return cloneDocument(aggregate(this.documents, pipeline) as R[]);
   }
 
   async insertOne(doc: T): Promise<void> {
@@ -88,9 +88,9 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
 
   async insertMany(docs: T[]): Promise<void> {
     this.database.enter();
-    const copies = structuredClone(docs);
-    // All or nothing, as an ordered bulk insert that fails on its first duplicate would not be.
-    for (const [i, doc] of copies.entries()) this.assertUnique(doc, [...this.documents, ...copies.slice(0, i)]);
+    const copies = cloneDocument(docs);
+    // All or nothing: every copy is checked against the stored documents and the ones before it first.
+    this.assertUnique(copies, this.documents);
     this.documents.push(...copies);
   }
 
@@ -99,12 +99,12 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
     const query = new Query(filter as Document);
     const index = this.documents.findIndex((doc) => query.test(doc));
     if (index < 0) return null;
-    const updated = structuredClone(this.documents[index]);
+    const updated = cloneDocument(this.documents[index]);
     applyUpdate(updated, update as Document);
-    this.assertUnique(updated, this.documents.filter((_, i) => i !== index));
+    this.assertUnique([updated], this.documents.filter((_, i) => i !== index));
     // Replaced in one assignment: a reader never sees half an update.
     this.documents[index] = updated;
-    return structuredClone(updated);
+    return cloneDocument(updated);
   }
 
   async deleteMany(filter: Filter<T>): Promise<number> {
@@ -117,18 +117,45 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
 
   async createIndexes(indexes: IndexSpec[]): Promise<void> {
     this.database.enter();
-    for (const index of indexes) {
-      if (index.unique && !this.uniqueIndexes.some((u) => u.name === index.name)) this.uniqueIndexes.push(index);
-    }
+    const added = indexes.filter((index) => index.unique && !this.uniqueIndexes.some((u) => u.name === index.name));
+    // MongoDB refuses to build a unique index over documents that already break it.
+    for (const index of added) assertUniqueUnder(index, this.documents, []);
+    this.uniqueIndexes.push(...added);
   }
 
-  private assertUnique(doc: T, others: T[]): void {
-    for (const index of this.uniqueIndexes) {
-      const fields = Object.keys(index.key);
-      const clash = others.some((other) => fields.every((f) => valueAt(other, f) === valueAt(doc, f)));
-      if (clash) throw new DuplicateKeyError(index.name);
-    }
+  private assertUnique(candidates: T[], stored: T[]): void {
+    for (const index of this.uniqueIndexes) assertUniqueUnder(index, candidates, stored);
   }
+}
+
+/** Throws DuplicateKeyError when two candidates, or a candidate and a stored document, share the index key. */
+function assertUniqueUnder(index: IndexSpec, candidates: Document[], stored: Document[]): void {
+  const fields = Object.keys(index.key);
+  const seen = new Set(stored.map((doc) => indexKey(doc, fields)));
+  for (const doc of candidates) {
+    const key = indexKey(doc, fields);
+    if (seen.has(key)) throw new DuplicateKeyError(index.name);
+    seen.add(key);
+  }
+}
+
+/** The values a unique index compares, as one string; a missing field counts as null, as in MongoDB. */
+function indexKey(doc: Document, fields: string[]): string {
+  return JSON.stringify(fields.map((f) => valueAt(doc, f) ?? null));
+}
+
+/**
+ * A deep copy of what a document holds (objects, arrays, dates, primitives). Not structuredClone: that builds
+ * its copies in Node's own realm, so under a VM context (Jest) a copied date failed `instanceof Date` in the
+ * code that read it.
+ */
+function cloneDocument<V>(value: V): V {
+  if (value instanceof Date) return new Date(value.getTime()) as V;
+  if (Array.isArray(value)) return value.map(cloneDocument) as V;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, cloneDocument(field)])) as V;
+  }
+  return value;
 }
 
 function valueAt(doc: Document, path: string): unknown {

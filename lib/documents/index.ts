@@ -5,6 +5,7 @@ import type { DocumentDatabase } from './store';
 export * from './store';
 export { TenantScopedCollection, type TenantDocument } from './tenant-scope';
 export { EmbeddedDocumentDatabase } from './embedded';
+export { readMongoUrl, databaseNameOf } from './mongo-url';
 
 /**
  * Opens MongoDB when a URL is given, the embedded store otherwise. The choice is made once, at start;

@@ -1,5 +1,6 @@
 import { MongoClient, MongoServerError, type Collection, type Db } from 'mongodb';
 import { StoreUnavailableError } from '../errors';
+import { databaseNameOf } from './mongo-url';
 import {
   DuplicateKeyError,
   type Document,
@@ -16,6 +17,7 @@ import {
 export class MongoDocumentDatabase implements DocumentDatabase {
   readonly kind = 'mongodb' as const;
   readonly stats: StoreStats = { roundTrips: 0 };
+  private readonly state = { closed: false };
 
   private constructor(
     private readonly client: MongoClient,
@@ -29,18 +31,20 @@ export class MongoDocumentDatabase implements DocumentDatabase {
     } catch (error) {
       throw new StoreUnavailableError('cannot connect to MongoDB', { cause: error });
     }
-    return new MongoDocumentDatabase(client, client.db(new URL(url).pathname.slice(1) || defaultDatabase));
+    return new MongoDocumentDatabase(client, client.db(databaseNameOf(url, defaultDatabase)));
   }
 
   collection<T extends Document>(name: string): DocumentCollection<T> {
-    return new MongoCollection<T>(this.db.collection<T>(name), this.stats);
+    return new MongoCollection<T>(this.db.collection<T>(name), this.stats, this.state);
   }
 
   async ping(): Promise<void> {
+    assertOpen(this.state);
     await guard(() => this.db.command({ ping: 1 }));
   }
 
   async close(): Promise<void> {
+    this.state.closed = true;
     await this.client.close();
   }
 }
@@ -49,6 +53,7 @@ class MongoCollection<T extends Document> implements DocumentCollection<T> {
   constructor(
     private readonly collection: Collection<T>,
     private readonly stats: StoreStats,
+    private readonly state: { closed: boolean },
   ) {}
 
   get collectionName(): string {
@@ -83,9 +88,26 @@ class MongoCollection<T extends Document> implements DocumentCollection<T> {
 
   insertMany(docs: T[]): Promise<void> {
     // The driver adds _id to the objects it is given; copies keep the caller's objects as they were.
+    const copies = docs.map((d) => ({ ...d }));
     return this.call(async () => {
-      await this.collection.insertMany(docs.map((d) => ({ ...d })) as never);
+      try {
+        await this.collection.insertMany(copies as never);
+      } catch (error) {
+        if (isDuplicateKey(error)) await this.undoInsert(copies);
+        throw error;
+      }
     });
+  }
+
+  /**
+   * An ordered insert stops at the first duplicate after writing the documents before it. Deleting those
+   * again makes a refused insertMany write nothing, as on the embedded store; the copies carry the _id the
+   * driver gave them, so this deletes only what this call wrote. (Not isolated: a concurrent reader may
+   * see them in between. Transactions would isolate it, but need a replica set.)
+   */
+  private async undoInsert(copies: Document[]): Promise<void> {
+    const ids = copies.map((c) => c._id).filter((id) => id !== undefined);
+    await this.collection.deleteMany({ _id: { $in: ids } } as Filter<T>);
   }
 
   findOneAndUpdate(filter: Filter<T>, update: UpdateFilter<T>): Promise<T | null> {
@@ -102,10 +124,28 @@ class MongoCollection<T extends Document> implements DocumentCollection<T> {
     });
   }
 
-  private call<R>(operation: () => Promise<R>): Promise<R> {
+  private async call<R>(operation: () => Promise<R>): Promise<R> {
+    assertOpen(this.state);
     this.stats.roundTrips += 1;
     return guard(operation);
   }
+}
+
+/** After close() the driver would reconnect on the next operation; a closed store stays closed instead. */
+function assertOpen(state: { closed: boolean }): void {
+  if (state.closed) throw new StoreUnavailableError('the MongoDB connection is closed');
+}
+
+function isDuplicateKey(error: unknown): error is MongoServerError {
+  return error instanceof MongoServerError && error.code === 11000;
+}
+
+/** The index name from MongoDB's "E11000 duplicate key error collection: db.c index: <name> dup key: ..." */
+function duplicateIndexName(error: MongoServerError): string {
+  const named = /index: (\S+) dup key/.exec(error.message);
+  if (named) return named[1];
+  const { keyPattern } = error as MongoServerError & { keyPattern?: unknown };
+  return keyPattern ? JSON.stringify(keyPattern) : 'unknown';
 }
 
 /** MongoDB's own _id never leaves the store: documents are addressed by their uid. */
@@ -117,9 +157,7 @@ async function guard<R>(operation: () => Promise<R>): Promise<R> {
   try {
     return await operation();
   } catch (error) {
-    if (error instanceof MongoServerError && error.code === 11000) {
-      throw new DuplicateKeyError(String((error as MongoServerError & { keyPattern?: unknown }).keyPattern ? JSON.stringify(error.keyPattern) : 'unknown'));
-    }
+    if (isDuplicateKey(error)) throw new DuplicateKeyError(duplicateIndexName(error));
     if (error instanceof MongoServerError) throw error;
     throw new StoreUnavailableError('MongoDB did not answer', { cause: error });
   }

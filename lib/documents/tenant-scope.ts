@@ -43,17 +43,31 @@ export class TenantScopedCollection<T extends TenantDocument> {
   }
 
   findOneAndUpdate(filter: Filter<T>, update: UpdateFilter<T>): Promise<T | null> {
-    for (const operator of Object.values(update as Document)) {
-      if (operator && typeof operator === 'object' && 'tenant' in operator) {
-        throw new Error('an update may not change the tenant of a document');
-      }
-    }
+    assertKeepsTenant(update);
     return this.collection.findOneAndUpdate(this.scope(filter), update);
   }
 
   private scope(filter: Filter<T>): Filter<T> {
     return { ...filter, tenant: this.tenant } as Filter<T>;
   }
+}
+
+/**
+ * An update may not write the tenant field: not by naming it under an operator ($set, $unset, $rename from
+ * it), nor by renaming another field onto it. Pipeline-style updates are refused as a whole, since their
+ * stages compute fields this check cannot see.
+ */
+function assertKeepsTenant(update: object): void {
+  if (Array.isArray(update)) throw new Error('pipeline-style updates are not allowed through the tenant filter');
+  for (const [operator, body] of Object.entries(update as Document)) {
+    if (!body || typeof body !== 'object') continue;
+    const writesTenant = Object.keys(body).some(isTenantPath) || (operator === '$rename' && Object.values(body).some((to) => typeof to === 'string' && isTenantPath(to)));
+    if (writesTenant) throw new Error('an update may not change the tenant of a document');
+  }
+}
+
+function isTenantPath(path: string): boolean {
+  return path === 'tenant' || path.startsWith('tenant.');
 }
 
 function assertStaysInCollection(pipeline: Document[]): void {

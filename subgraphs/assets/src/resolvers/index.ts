@@ -1,0 +1,20 @@
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { SubgraphContext } from '../../../../lib/subgraph-server';
+import type { AssetLoaders } from '../data/loaders';
+import { Application } from './application';
+import { Asset } from './asset';
+import { CloudResource } from './cloud-resource';
+import { DateTimeScalar } from './date-time';
+import { Device } from './device';
+import { Query } from './query';
+import { User } from './user';
+
+export const resolvers: GraphQLResolverMap<SubgraphContext<AssetLoaders>> = {
+  DateTime: DateTimeScalar,
+  Query,
+  Asset,
+  Device,
+  CloudResource,
+  Application,
+  User,
+};

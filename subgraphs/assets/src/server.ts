@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ApolloServer } from '@apollo/server';
+import { openDocumentDatabase, type DocumentDatabase } from '../../../lib/documents';
+import { close as closeHttpServer, type Readiness } from '../../../lib/http-server';
+import type { Logger } from '../../../lib/logger';
+import type { Principal } from '../../../lib/principal';
+import type { SubgraphService } from '../../../lib/service';
+import { createSubgraphApollo, createSubgraphHttpServer, type SubgraphContext } from '../../../lib/subgraph-server';
+import { ASSETS_COLLECTION, type AssetDocument } from './data/asset-document';
+import { prepareAssetStore } from './data/asset-store';
+import { createAssetLoaders, type AssetLoaders } from './data/loaders';
+import { resolvers } from './resolvers';
+
+export const SERVICE_NAME = 'assets';
+/** The database used when MONGODB_URL names none: this service shares no database with another. */
+export const DEFAULT_DATABASE = 'palisade_assets';
+
+export interface AssetsServiceOptions {
+  /** The secret the gateway signs the principal header with; requests without a valid signature get 401. */
+  principalSecret: Buffer;
+  logger: Logger;
+  /** Demo data seeded when the store is empty; 0 seeds nothing. */
+  demoDataScale: number;
+  /** An already opened store, which the service then owns and closes (tests inject one to read its stats). */
+  database?: DocumentDatabase;
+  /** Used when no database is given: MongoDB when set, the embedded document store otherwise. */
+  mongodbUrl?: string;
+}
+
+export interface AssetsService extends SubgraphService {
+  /** For tests that run operations without HTTP (executeOperation with a context from createLoaders). */
+  readonly apollo: ApolloServer<SubgraphContext<AssetLoaders>>;
+  createLoaders(principal: Principal): AssetLoaders;
+}
+
+/** Builds the assets subgraph over its store: indexes, demo data, Apollo Server and the HTTP server. Never listens. */
+export async function createAssetsService(options: AssetsServiceOptions): Promise<AssetsService> {
+  const database = options.database ?? (await openDocumentDatabase(options.mongodbUrl, DEFAULT_DATABASE));
+  try {
+    await prepareAssetStore(database, options);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const collection = database.collection<AssetDocument>(ASSETS_COLLECTION);
+  const createLoaders = (principal: Principal) => createAssetLoaders(collection, principal);
+  const apollo = createSubgraphApollo({
+    name: SERVICE_NAME,
+    typeDefs: readFileSync(join(__dirname, '..', 'schema.graphql'), 'utf8'),
+    resolvers,
+    createLoaders,
+    logger: options.logger,
+  });
+  await apollo.start();
+
+  const readiness = async (): Promise<Readiness> => {
+    try {
+      await database.ping();
+      return { ready: true, checks: { database: 'ok' } };
+    } catch (error) {
+      options.logger.warn({ err: error }, 'readiness: the assets database does not answer');
+      return { ready: false, checks: { database: 'unavailable' } };
+    }
+  };
+  const httpServer = createSubgraphHttpServer({ apollo, createLoaders, principalSecret: options.principalSecret, readiness, logger: options.logger });
+
+  let closing: Promise<void> | undefined;
+  const close = async () => {
+    await closeHttpServer(httpServer);
+    await apollo.stop();
+    await database.close();
+  };
+  return {
+    name: SERVICE_NAME,
+    httpServer,
+    stats: database.stats,
+    apollo,
+    createLoaders,
+    readiness,
+    close: () => (closing ??= close()),
+  };
+}
