@@ -1,0 +1,718 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+
+/*
+ * The Kubernetes base in deploy/base, checked against the code it runs: ports, probes, the environment each
+ * service reads, secrets, scaling and isolation. No cluster runs here, so the manifests are parsed; where
+ * kubectl is installed, `kubectl kustomize` also builds them. Every check collects problems as
+ * "<file>: <service>: <what is missing>" and expects none, so a failure names all three.
+ */
+
+const rootDir = join(__dirname, '..');
+const baseDir = join(rootDir, 'deploy', 'base');
+const KUSTOMIZATION = 'kustomization.yaml';
+const SECRET_EXAMPLE = 'secret.example.yaml';
+
+/** Each Palisade service, the folder its code and Dockerfile live in, and the database port only it may reach. */
+const SERVICES: Record<string, { folder: string; databasePort?: number }> = {
+  gateway: { folder: 'gateway' },
+  identity: { folder: 'subgraphs/identity', databasePort: 5432 },
+  assets: { folder: 'subgraphs/assets', databasePort: 27017 },
+  incidents: { folder: 'subgraphs/incidents', databasePort: 27017 },
+};
+const SUBGRAPHS = ['identity', 'assets', 'incidents'];
+/** Redis runs in the cluster (redis-deployment.yaml); the gateway reaches it through REDIS_URL. */
+const REDIS = 'redis';
+
+/**
+ * Variables a service reads that its Deployment may leave unset, each with the reason. Anything else the code
+ * reads must be provided, so a new variable fails here until it is deployed or listed with its reason.
+ */
+const OPTIONAL_VARIABLES: Record<string, string> = {
+  PALISADE_DATA_DIR: 'development only: holds the generated principal secret and signing key, which production never uses',
+  JWKS_FILE: 'the alternative to JWKS_URL, which the gateway ConfigMap sets; setting both is an error',
+  PERSISTED_QUERIES: 'no persisted-operation list unless an overlay sets the manifest path',
+  PERSISTED_QUERIES_MODE: 'follows PERSISTED_QUERIES: enforce when a manifest is set, off otherwise',
+  PERSISTED_QUERIES_USERS: 'defaults to any',
+  APQ_TTL_SECONDS: 'defaults to one day',
+};
+
+/** Names whose values are credentials: they come from Secrets, never from a ConfigMap or a plain value. */
+const SECRET_VARIABLES = ['PRINCIPAL_SECRET', 'DATABASE_URL', 'MONGODB_URL', 'REDIS_URL', 'REDIS_PASSWORD'];
+const SECRET_LIKE_NAME = /SECRET|PASSWORD|TOKEN|PRIVATE_KEY|CREDENTIAL/;
+/** A URL with a password in it: scheme://user:password@host. */
+const URL_WITH_PASSWORD = /:\/\/[^/\s:@]*:[^/\s@]+@/;
+
+/**
+ * lib/http-server.ts close() lets in-flight requests finish and has no deadline of its own yet; until the code
+ * names one (a *SHUTDOWN* or *DRAIN* constant or variable, found below), this is the time budgeted for it.
+ */
+const ASSUMED_SHUTDOWN_SECONDS = 30;
+
+type Labels = Record<string, string>;
+
+interface Selector {
+  matchLabels?: Labels;
+  matchExpressions?: unknown[];
+}
+
+interface SecurityContext {
+  runAsNonRoot?: boolean;
+  runAsUser?: number;
+  allowPrivilegeEscalation?: boolean;
+  readOnlyRootFilesystem?: boolean;
+  capabilities?: { drop?: string[]; add?: string[] };
+  seccompProfile?: { type?: string };
+}
+
+interface Probe {
+  httpGet?: { path?: string; port?: number | string };
+  exec?: { command?: string[] };
+  tcpSocket?: { port?: number | string };
+}
+
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { secretKeyRef?: { name: string; key: string }; configMapKeyRef?: { name: string; key: string } };
+}
+
+interface Container {
+  name: string;
+  image?: string;
+  ports?: { name?: string; containerPort: number }[];
+  env?: EnvVar[];
+  envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  readinessProbe?: Probe;
+  livenessProbe?: Probe;
+  startupProbe?: Probe;
+  lifecycle?: { preStop?: { exec?: { command?: string[] }; sleep?: { seconds?: number } } };
+  securityContext?: SecurityContext;
+  volumeMounts?: { name: string; mountPath: string }[];
+}
+
+interface PodSpec {
+  containers: Container[];
+  initContainers?: Container[];
+  securityContext?: SecurityContext;
+  terminationGracePeriodSeconds?: number;
+  topologySpreadConstraints?: { topologyKey?: string; whenUnsatisfiable?: string; labelSelector?: Selector }[];
+  affinity?: {
+    podAntiAffinity?: {
+      requiredDuringSchedulingIgnoredDuringExecution?: { topologyKey?: string; labelSelector?: Selector }[];
+      preferredDuringSchedulingIgnoredDuringExecution?: { podAffinityTerm?: { topologyKey?: string; labelSelector?: Selector } }[];
+    };
+  };
+  volumes?: { name: string; emptyDir?: unknown }[];
+}
+
+interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Labels };
+  /** The file under deploy/base it came from. */
+  file: string;
+  spec?: unknown;
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+}
+
+interface Deployment extends Manifest {
+  spec: { replicas?: number; selector: Selector; template: { metadata: { labels?: Labels }; spec: PodSpec } };
+}
+
+interface NetworkPolicyPeer {
+  podSelector?: Selector;
+  namespaceSelector?: Selector;
+  ipBlock?: { cidr: string };
+}
+interface NetworkPolicyRule {
+  ports?: { port?: number | string; protocol?: string }[];
+  from?: NetworkPolicyPeer[];
+  to?: NetworkPolicyPeer[];
+}
+interface NetworkPolicy extends Manifest {
+  spec: { podSelector: Selector; policyTypes?: string[]; ingress?: NetworkPolicyRule[]; egress?: NetworkPolicyRule[] };
+}
+
+interface Kustomization {
+  namespace?: string;
+  resources?: string[];
+  commonLabels?: Labels;
+  labels?: { pairs?: Labels; includeSelectors?: boolean }[];
+  images?: { name: string; newName?: string; newTag?: string; digest?: string }[];
+}
+
+function readManifests(file: string): Manifest[] {
+  const text = readFileSync(join(baseDir, file), 'utf8');
+  const manifests: Manifest[] = [];
+  for (const document of parseAllDocuments(text)) {
+    if (document.errors.length > 0) throw new Error(`deploy/base/${file}: not valid YAML: ${document.errors[0].message}`);
+    const value = document.toJS() as Omit<Manifest, 'file'> | null;
+    if (value !== null) manifests.push({ ...value, file });
+  }
+  return manifests;
+}
+
+const kustomization = readManifests(KUSTOMIZATION)[0] as unknown as Kustomization;
+const yamlFiles = readdirSync(baseDir).filter((file) => file.endsWith('.yaml') || file.endsWith('.yml'));
+const resourceFiles = (kustomization.resources ?? []).filter((file) => existsSync(join(baseDir, file)));
+const manifests = resourceFiles.flatMap(readManifests);
+const secretExamples = existsSync(join(baseDir, SECRET_EXAMPLE)) ? readManifests(SECRET_EXAMPLE).filter((m) => m.kind === 'Secret') : [];
+
+const ofKind = <T extends Manifest>(kind: string) => manifests.filter((m) => m.kind === kind) as T[];
+const deployments = ofKind<Deployment>('Deployment');
+const configMaps = ofKind<Manifest>('ConfigMap');
+const networkPolicies = ofKind<NetworkPolicy>('NetworkPolicy');
+
+/** Where a problem is: "deploy/base/<file>: <service>". */
+const at = (manifest: Manifest, service = manifest.metadata.name) => `deploy/base/${manifest.file}: ${service}`;
+
+function deploymentOf(service: string): Deployment {
+  const deployment = deployments.find((d) => d.metadata.name === service);
+  if (!deployment) throw new Error(`deploy/base: no Deployment named ${service} among the kustomization's resources`);
+  return deployment;
+}
+
+/** The container that runs the service: the one named after it, else the only one. */
+function mainContainer(deployment: Deployment): Container {
+  const containers = deployment.spec.template.spec.containers;
+  const container = containers.find((c) => c.name === deployment.metadata.name) ?? (containers.length === 1 ? containers[0] : undefined);
+  if (!container) throw new Error(`${at(deployment)}: no container named ${deployment.metadata.name}`);
+  return container;
+}
+
+const allContainers = (deployment: Deployment) => [...(deployment.spec.template.spec.initContainers ?? []), ...deployment.spec.template.spec.containers];
+const podLabels = (deployment: Deployment) => deployment.spec.template.metadata.labels ?? {};
+
+/** Only matchLabels are used in this base; an expression would need more than this test understands. */
+function selects(selector: Selector | undefined, labels: Labels): boolean {
+  if (!selector) return false;
+  if (selector.matchExpressions?.length) throw new Error('matchExpressions in a selector: extend test/deploy.test.ts to evaluate them');
+  return Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value);
+}
+
+/** The Deployments whose pods a selector picks. */
+const selectedDeployments = (selector: Selector | undefined) => deployments.filter((d) => selects(selector, podLabels(d))).map((d) => d.metadata.name);
+
+/** A container port by number or by name. */
+function resolvePort(container: Container, port: number | string | undefined): number | undefined {
+  if (typeof port === 'number') return port;
+  return container.ports?.find((p) => p.name === port)?.containerPort;
+}
+
+/** How a container gets a variable: a plain value (its own or a ConfigMap's) or a Secret's key. */
+interface ProvidedVariable {
+  value?: string;
+  secret?: { name: string; key: string };
+}
+
+/** The variables a container gets: its env, and the keys of the ConfigMaps and Secrets it takes whole. */
+function providedVariables(container: Container): Map<string, ProvidedVariable> {
+  const provided = new Map<string, ProvidedVariable>();
+  for (const source of container.envFrom ?? []) {
+    if (source.configMapRef) {
+      const data = configMaps.find((c) => c.metadata.name === source.configMapRef!.name)?.data ?? {};
+      for (const [name, value] of Object.entries(data)) provided.set(name, { value: String(value) });
+    }
+    if (source.secretRef) {
+      const secret = secretExamples.find((s) => s.metadata.name === source.secretRef!.name);
+      for (const name of Object.keys({ ...secret?.data, ...secret?.stringData })) provided.set(name, { secret: { name: source.secretRef.name, key: name } });
+    }
+  }
+  for (const variable of container.env ?? []) {
+    const configMapKey = variable.valueFrom?.configMapKeyRef;
+    const value = configMapKey ? configMaps.find((c) => c.metadata.name === configMapKey.name)?.data?.[configMapKey.key] : variable.value;
+    provided.set(variable.name, { value: value === undefined ? undefined : String(value), secret: variable.valueFrom?.secretKeyRef });
+  }
+  return provided;
+}
+
+/** Names the code reads from the environment: env.NAME, env['NAME'], and helpers called as readX(env, 'NAME'). */
+const ENV_READ_PATTERNS = [/\benv\.([A-Z][A-Z0-9_]*)\b(?!\s*=[^=])/g, /\benv\[\s*'([A-Z][A-Z0-9_]*)'\s*\]/g, /\(\s*env\s*,\s*'([A-Z][A-Z0-9_]*)'/g];
+
+/**
+ * The project's files a service runs: its index.ts and everything that imports by relative path, lib/
+ * included. Following imports (rather than reading whole folders) leaves out test helpers, which read
+ * DATABASE_URL or MONGODB_URL for tests and are never part of a running service.
+ */
+function importClosure(service: string): string[] {
+  const seen = new Set<string>();
+  const pending = [resolve(rootDir, SERVICES[service].folder, 'src/index.ts')];
+  while (pending.length > 0) {
+    const file = pending.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const match of readFileSync(file, 'utf8').matchAll(/(?:from|import)\s+'(\.{1,2}\/[^']+)'/g)) {
+      const target = resolve(dirname(file), match[1]);
+      const found = [`${target}.ts`, join(target, 'index.ts'), target].find((candidate) => candidate.endsWith('.ts') && existsSync(candidate));
+      if (found) pending.push(found);
+    }
+  }
+  return [...seen];
+}
+
+function variablesRead(service: string): Map<string, string> {
+  const reads = new Map<string, string>();
+  for (const file of importClosure(service)) {
+    const source = readFileSync(file, 'utf8');
+    for (const pattern of ENV_READ_PATTERNS) {
+      for (const match of source.matchAll(pattern)) if (!reads.has(match[1])) reads.set(match[1], relative(rootDir, file));
+    }
+  }
+  return reads;
+}
+
+/** The port the service listens on when PORT is unset: readPort(env, 'PORT', N) in its config.ts. */
+function defaultPort(service: string): number {
+  const file = join(SERVICES[service].folder, 'src/config.ts');
+  const source = readFileSync(join(rootDir, file), 'utf8');
+  const argument = /readPort\(\s*env\s*,\s*'PORT'\s*,\s*([A-Za-z_]\w*|\d+)\s*\)/.exec(source)?.[1];
+  if (!argument) throw new Error(`${file}: no readPort(env, 'PORT', <default>) found`);
+  if (/^\d+$/.test(argument)) return Number(argument);
+  const constant = new RegExp(`\\b${argument}\\s*=\\s*(\\d+)`).exec(source)?.[1];
+  if (!constant) throw new Error(`${file}: the PORT default ${argument} is not a numeric constant in that file`);
+  return Number(constant);
+}
+
+/** How long the service waits for in-flight requests after SIGTERM, from its code and its Deployment. */
+function shutdownDeadlineSeconds(service: string, container: Container): { seconds: number; source: string } {
+  const provided = providedVariables(container);
+  const toSeconds = (name: string, value: number) => (/_MS$/.test(name) ? value / 1000 : value);
+  for (const file of importClosure(service)) {
+    const source = readFileSync(file, 'utf8');
+    const variable = /\(\s*env\s*,\s*'([A-Z_]*(?:SHUTDOWN|DRAIN)[A-Z_]*)'\s*,\s*([\d_]+)/.exec(source);
+    if (variable) {
+      const [, name, fallback] = variable;
+      const configured = provided.get(name)?.value;
+      return { seconds: toSeconds(name, Number(configured ?? fallback.replace(/_/g, ''))), source: `${name} (${relative(rootDir, file)})` };
+    }
+    const constant = /\b([A-Z_]*(?:SHUTDOWN|DRAIN)[A-Z_]*)\s*=\s*([\d_]+)\s*;/.exec(source);
+    if (constant) return { seconds: toSeconds(constant[1], Number(constant[2].replace(/_/g, ''))), source: `${constant[1]} (${relative(rootDir, file)})` };
+  }
+  return { seconds: ASSUMED_SHUTDOWN_SECONDS, source: 'ASSUMED_SHUTDOWN_SECONDS (no deadline in the code)' };
+}
+
+function preStopSeconds(container: Container): number | undefined {
+  const preStop = container.lifecycle?.preStop;
+  if (preStop?.sleep?.seconds !== undefined) return preStop.sleep.seconds;
+  const command = preStop?.exec?.command ?? [];
+  return command.length === 2 && command[0] === 'sleep' && /^\d+$/.test(command[1]) ? Number(command[1]) : undefined;
+}
+
+function dockerfileOf(service: string): string {
+  return readFileSync(join(rootDir, SERVICES[service].folder, 'Dockerfile'), 'utf8');
+}
+
+/** The policies that select a Deployment's pods and the rules they allow it, in one direction. */
+function rulesFor(deployment: Deployment, direction: 'ingress' | 'egress'): { policy: NetworkPolicy; rule: NetworkPolicyRule }[] {
+  return networkPolicies
+    .filter((policy) => selects(policy.spec.podSelector, podLabels(deployment)))
+    .flatMap((policy) => (policy.spec[direction] ?? []).map((rule) => ({ policy, rule })));
+}
+
+const rulePorts = (rule: NetworkPolicyRule) => (rule.ports ?? []).map((p) => p.port);
+
+describe('deploy/base kustomization', () => {
+  it('lists every manifest file in deploy/base, each of which exists, and leaves the secret example out', () => {
+    const problems: string[] = [];
+    const listed = kustomization.resources ?? [];
+    for (const file of listed) if (!existsSync(join(baseDir, file))) problems.push(`deploy/base/${KUSTOMIZATION}: lists ${file}, which does not exist`);
+    for (const file of yamlFiles) {
+      if (file === KUSTOMIZATION || file === SECRET_EXAMPLE) continue;
+      if (!listed.includes(file)) problems.push(`deploy/base/${KUSTOMIZATION}: does not list ${file}`);
+    }
+    if (listed.includes(SECRET_EXAMPLE)) problems.push(`deploy/base/${KUSTOMIZATION}: lists ${SECRET_EXAMPLE}, whose placeholders must never be applied`);
+    if (!existsSync(join(baseDir, SECRET_EXAMPLE))) problems.push(`deploy/base/${SECRET_EXAMPLE}: missing`);
+    expect(problems).toEqual([]);
+  });
+
+  it('puts everything in the palisade namespace, labelled part-of palisade, with a Namespace that enforces the restricted pod standard', () => {
+    expect(kustomization.namespace).toBe('palisade');
+    const labels = { ...kustomization.commonLabels, ...Object.assign({}, ...(kustomization.labels ?? []).filter((l) => l.includeSelectors).map((l) => l.pairs)) };
+    expect(labels['app.kubernetes.io/part-of']).toBe('palisade');
+    const namespace = ofKind<Manifest>('Namespace').find((n) => n.metadata.name === 'palisade');
+    expect(namespace?.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
+  });
+
+  it('lists every container image under images, so that an overlay can set its registry and tag', () => {
+    const problems: string[] = [];
+    const images = new Map((kustomization.images ?? []).map((image) => [image.name, image]));
+    for (const deployment of deployments) {
+      for (const container of allContainers(deployment)) {
+        const image = container.image ?? '';
+        const entry = images.get(image);
+        if (!entry) problems.push(`${at(deployment)}: image "${image}" of container ${container.name} is not listed under images in ${KUSTOMIZATION} (name it there without a tag)`);
+        else if (!entry.newTag && !entry.digest) problems.push(`deploy/base/${KUSTOMIZATION}: image ${image} has neither newTag nor digest`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('deploy/base services', () => {
+  it('finds what the services read, by following their imports', () => {
+    for (const service of Object.keys(SERVICES)) {
+      const reads = variablesRead(service);
+      for (const name of ['PORT', 'HOST', 'NODE_ENV', 'PRINCIPAL_SECRET', 'LOG_LEVEL']) expect({ service, name, read: reads.has(name) }).toEqual({ service, name, read: true });
+    }
+    expect(variablesRead('gateway').has('JWT_ISSUER')).toBe(true);
+    expect(variablesRead('identity').has('DATABASE_URL')).toBe(true);
+    expect(variablesRead('assets').has('MONGODB_URL')).toBe(true);
+    expect(variablesRead('incidents').has('MONGODB_URL')).toBe(true);
+  });
+
+  it('listens on one port: the config.ts default, the Dockerfile, PORT, the container port and the Service targetPort', () => {
+    const problems: string[] = [];
+    for (const service of Object.keys(SERVICES)) {
+      const deployment = deploymentOf(service);
+      const container = mainContainer(deployment);
+      const expected = defaultPort(service);
+      const where = at(deployment, service);
+      const containerPort = resolvePort(container, 'http');
+      if (containerPort !== expected) problems.push(`${where}: container port "http" is ${containerPort}, the default in ${SERVICES[service].folder}/src/config.ts is ${expected}`);
+      const port = providedVariables(container).get('PORT')?.value;
+      if (port !== String(expected)) problems.push(`${where}: PORT is ${port ?? 'not set'}, expected ${expected}`);
+      const dockerfile = dockerfileOf(service);
+      if (!new RegExp(`^EXPOSE ${expected}$`, 'm').test(dockerfile)) problems.push(`${SERVICES[service].folder}/Dockerfile: ${service}: does not EXPOSE ${expected}`);
+
+      const services = ofKind<Manifest & { spec: { type?: string; selector?: Labels; ports?: { port: number; targetPort?: number | string }[] } }>('Service').filter((s) => s.metadata.name === service);
+      if (services.length !== 1) {
+        problems.push(`deploy/base: ${service}: expected one Service named ${service}, found ${services.length}`);
+        continue;
+      }
+      const [serviceManifest] = services;
+      if ((serviceManifest.spec.type ?? 'ClusterIP') !== 'ClusterIP') problems.push(`${at(serviceManifest)}: type ${serviceManifest.spec.type}, expected ClusterIP`);
+      const selected = selectedDeployments({ matchLabels: serviceManifest.spec.selector });
+      if (selected.join() !== service) problems.push(`${at(serviceManifest)}: selector picks the pods of [${selected.join(', ')}], expected only ${service}'s`);
+      for (const servicePort of serviceManifest.spec.ports ?? []) {
+        const target = resolvePort(container, servicePort.targetPort ?? servicePort.port);
+        if (target !== expected) problems.push(`${at(serviceManifest)}: targetPort ${servicePort.targetPort} resolves to ${target}, expected ${expected}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('probes readiness on /readyz and liveness on /healthz at the service port, and startup (where set) on /healthz', () => {
+    const problems: string[] = [];
+    for (const service of Object.keys(SERVICES)) {
+      const deployment = deploymentOf(service);
+      const container = mainContainer(deployment);
+      const expected = defaultPort(service);
+      const probes: [string, Probe | undefined, string][] = [
+        ['readinessProbe', container.readinessProbe, '/readyz'],
+        ['livenessProbe', container.livenessProbe, '/healthz'],
+      ];
+      if (container.startupProbe) probes.push(['startupProbe', container.startupProbe, '/healthz']);
+      for (const [name, probe, path] of probes) {
+        const httpGet = probe?.httpGet;
+        if (!httpGet) problems.push(`${at(deployment, service)}: no ${name} with httpGet ${path}`);
+        else if (httpGet.path !== path || resolvePort(container, httpGet.port) !== expected) {
+          problems.push(`${at(deployment, service)}: ${name} gets ${httpGet.path} on port ${httpGet.port} (${resolvePort(container, httpGet.port)}), expected ${path} on ${expected}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('provides every variable a service reads, unless it is in the commented list of optional ones', () => {
+    const problems: string[] = [];
+    for (const service of Object.keys(SERVICES)) {
+      const deployment = deploymentOf(service);
+      const provided = providedVariables(mainContainer(deployment));
+      for (const [name, file] of variablesRead(service)) {
+        if (!provided.has(name) && !(name in OPTIONAL_VARIABLES)) {
+          problems.push(`${at(deployment, service)}: does not provide ${name} (read in ${file}); set it, or list it in OPTIONAL_VARIABLES with the reason`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('runs in production mode, listening on every interface', () => {
+    const problems: string[] = [];
+    for (const service of Object.keys(SERVICES)) {
+      const deployment = deploymentOf(service);
+      const provided = providedVariables(mainContainer(deployment));
+      if (provided.get('NODE_ENV')?.value !== 'production') problems.push(`${at(deployment, service)}: NODE_ENV is not production`);
+      if (provided.get('HOST')?.value !== '0.0.0.0') problems.push(`${at(deployment, service)}: HOST is not 0.0.0.0, so the kubelet and other pods cannot reach it`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('points the gateway at each subgraph Service and at Redis', () => {
+    const problems: string[] = [];
+    const gateway = deploymentOf('gateway');
+    const provided = providedVariables(mainContainer(gateway));
+    for (const subgraph of SUBGRAPHS) {
+      const name = `${subgraph.toUpperCase()}_URL`;
+      const expected = `http://${subgraph}:${defaultPort(subgraph)}/graphql`;
+      if (provided.get(name)?.value !== expected) problems.push(`${at(gateway)}: ${name} is ${provided.get(name)?.value ?? 'not set'}, expected ${expected}`);
+    }
+    const redisUrl = secretExamples.find((s) => s.metadata.name === provided.get('REDIS_URL')?.secret?.name)?.stringData?.REDIS_URL;
+    const redisService = ofKind<Manifest & { spec: { ports?: { port: number }[] } }>('Service').find((s) => s.metadata.name === REDIS);
+    if (!redisUrl) problems.push(`${at(gateway)}: REDIS_URL does not come from a Secret in ${SECRET_EXAMPLE}`);
+    else if (!redisService) problems.push(`deploy/base: ${REDIS}: no Service for the in-cluster Redis that REDIS_URL names`);
+    else {
+      const url = new URL(redisUrl);
+      if (url.hostname !== REDIS || Number(url.port) !== redisService.spec.ports?.[0]?.port) problems.push(`deploy/base/${SECRET_EXAMPLE}: gateway: REDIS_URL names ${url.host}, not the ${REDIS} Service`);
+    }
+    if (!deployments.some((d) => d.metadata.name === REDIS)) problems.push(`deploy/base: ${REDIS}: no Deployment for the in-cluster Redis that REDIS_URL names`);
+    expect(problems).toEqual([]);
+  });
+
+  it('pauses before SIGTERM and gives the process more time than its shutdown deadline', () => {
+    const problems: string[] = [];
+    for (const service of Object.keys(SERVICES)) {
+      const deployment = deploymentOf(service);
+      const container = mainContainer(deployment);
+      const pause = preStopSeconds(container);
+      if (pause === undefined || pause <= 0) {
+        problems.push(`${at(deployment, service)}: no preStop sleep, so traffic still arrives after SIGTERM`);
+        continue;
+      }
+      const deadline = shutdownDeadlineSeconds(service, container);
+      const grace = deployment.spec.template.spec.terminationGracePeriodSeconds ?? 30;
+      if (grace <= pause + deadline.seconds) {
+        problems.push(`${at(deployment, service)}: terminationGracePeriodSeconds ${grace} is not more than the preStop ${pause} s plus the shutdown deadline ${deadline.seconds} s from ${deadline.source}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('deploy/base secrets', () => {
+  it('keeps credentials out of ConfigMaps', () => {
+    const problems: string[] = [];
+    for (const configMap of configMaps) {
+      for (const [key, value] of Object.entries(configMap.data ?? {})) {
+        if (SECRET_VARIABLES.includes(key) || SECRET_LIKE_NAME.test(key)) problems.push(`${at(configMap)}: holds ${key}, which belongs in a Secret`);
+        if (URL_WITH_PASSWORD.test(String(value))) problems.push(`${at(configMap)}: ${key} is a URL with a password in it`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('passes credentials to containers only through secretKeyRef, to Secrets and keys that secret.example.yaml describes', () => {
+    const problems: string[] = [];
+    const described = new Set(secretExamples.flatMap((s) => Object.keys({ ...s.data, ...s.stringData }).map((key) => `${s.metadata.name}/${key}`)));
+    const referenced = new Set<string>();
+    for (const deployment of deployments) {
+      for (const container of allContainers(deployment)) {
+        for (const variable of container.env ?? []) {
+          const ref = variable.valueFrom?.secretKeyRef;
+          if (ref) {
+            referenced.add(`${ref.name}/${ref.key}`);
+            if (!described.has(`${ref.name}/${ref.key}`)) problems.push(`${at(deployment)}: ${variable.name} reads Secret ${ref.name} key ${ref.key}, which ${SECRET_EXAMPLE} does not describe`);
+          } else if (SECRET_VARIABLES.includes(variable.name) || SECRET_LIKE_NAME.test(variable.name)) {
+            problems.push(`${at(deployment)}: ${variable.name} is not from a secretKeyRef`);
+          }
+        }
+      }
+    }
+    for (const secret of described) if (!referenced.has(secret)) problems.push(`deploy/base/${SECRET_EXAMPLE}: ${secret} is read by no container`);
+    for (const secret of secretExamples) if (secret.metadata.namespace !== 'palisade') problems.push(`deploy/base/${SECRET_EXAMPLE}: ${secret.metadata.name} is not in the palisade namespace`);
+    expect(problems).toEqual([]);
+  });
+
+  it('names every Secret to create in deploy/README.md', () => {
+    const readme = readFileSync(join(rootDir, 'deploy', 'README.md'), 'utf8');
+    const missing = secretExamples.map((s) => s.metadata.name).filter((name) => !readme.includes(name));
+    expect(secretExamples.length).toBeGreaterThan(0);
+    expect(missing).toEqual([]);
+  });
+});
+
+describe('deploy/base pods', () => {
+  it('sets CPU and memory requests and limits on every container', () => {
+    const problems: string[] = [];
+    for (const deployment of deployments) {
+      for (const container of allContainers(deployment)) {
+        for (const kind of ['requests', 'limits'] as const) {
+          for (const resource of ['cpu', 'memory']) {
+            if (!container.resources?.[kind]?.[resource]) problems.push(`${at(deployment)}: container ${container.name} has no ${resource} in resources.${kind}`);
+          }
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('runs every container as a non-root user, without privilege escalation or capabilities, under RuntimeDefault seccomp', () => {
+    const problems: string[] = [];
+    for (const deployment of deployments) {
+      const pod = deployment.spec.template.spec.securityContext ?? {};
+      for (const container of allContainers(deployment)) {
+        const own = container.securityContext ?? {};
+        const where = `${at(deployment)}: container ${container.name}`;
+        if ((own.runAsNonRoot ?? pod.runAsNonRoot) !== true) problems.push(`${where}: runAsNonRoot is not true`);
+        // The images name their user (USER node); the kubelet verifies runAsNonRoot only against a numeric id.
+        const user = own.runAsUser ?? pod.runAsUser;
+        if (!user) problems.push(`${where}: runAsUser is not a non-zero numeric id`);
+        if (own.allowPrivilegeEscalation !== false) problems.push(`${where}: allowPrivilegeEscalation is not false`);
+        if (!own.capabilities?.drop?.includes('ALL')) problems.push(`${where}: capabilities do not drop ALL`);
+        if (own.capabilities?.add?.length) problems.push(`${where}: adds capabilities ${own.capabilities.add.join(', ')}`);
+        if ((own.seccompProfile ?? pod.seccompProfile)?.type !== 'RuntimeDefault') problems.push(`${where}: seccompProfile is not RuntimeDefault`);
+        if (own.readOnlyRootFilesystem !== true) problems.push(`${where}: readOnlyRootFilesystem is not true`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('mounts a writable emptyDir at /tmp for the Node services, where tsx keeps its compile cache', () => {
+    const problems: string[] = [];
+    for (const service of Object.keys(SERVICES)) {
+      const deployment = deploymentOf(service);
+      const mount = mainContainer(deployment).volumeMounts?.find((m) => m.mountPath === '/tmp');
+      const volume = deployment.spec.template.spec.volumes?.find((v) => v.name === mount?.name);
+      if (!volume?.emptyDir) problems.push(`${at(deployment, service)}: /tmp is not an emptyDir volume, and the root filesystem is read-only`);
+    }
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('deploy/base gateway scaling', () => {
+  const gateway = deploymentOf('gateway');
+  const pods = podLabels(gateway);
+
+  it('autoscales the gateway Deployment on CPU from at least two replicas', () => {
+    const problems: string[] = [];
+    const hpas = ofKind<Manifest & { spec: { scaleTargetRef?: { apiVersion?: string; kind?: string; name?: string }; minReplicas?: number; maxReplicas?: number; metrics?: { type?: string; resource?: { name?: string } }[] } }>(
+      'HorizontalPodAutoscaler',
+    );
+    const hpa = hpas.find((h) => h.spec.scaleTargetRef?.kind === 'Deployment' && h.spec.scaleTargetRef.name === 'gateway');
+    if (!hpa) problems.push('deploy/base: gateway: no HorizontalPodAutoscaler targets the Deployment gateway');
+    else {
+      if (hpa.apiVersion !== 'autoscaling/v2') problems.push(`${at(hpa, 'gateway')}: apiVersion ${hpa.apiVersion}, expected autoscaling/v2`);
+      if (hpa.spec.scaleTargetRef?.apiVersion !== 'apps/v1') problems.push(`${at(hpa, 'gateway')}: scaleTargetRef.apiVersion is not apps/v1`);
+      if ((hpa.spec.minReplicas ?? 1) < 2) problems.push(`${at(hpa, 'gateway')}: minReplicas ${hpa.spec.minReplicas ?? 1}, expected at least 2`);
+      if ((hpa.spec.maxReplicas ?? 0) <= (hpa.spec.minReplicas ?? 1)) problems.push(`${at(hpa, 'gateway')}: maxReplicas is not above minReplicas`);
+      if (!hpa.spec.metrics?.some((m) => m.type === 'Resource' && m.resource?.name === 'cpu')) problems.push(`${at(hpa, 'gateway')}: no CPU resource metric`);
+    }
+    // Where the Deployment names a count it must not undercut the autoscaler; leaving it out lets the HPA own it.
+    if (gateway.spec.replicas !== undefined && gateway.spec.replicas < 2) problems.push(`${at(gateway)}: replicas ${gateway.spec.replicas}, expected at least 2`);
+    expect(problems).toEqual([]);
+  });
+
+  it('has a PodDisruptionBudget that selects the gateway pods, and only them, and lets one go at a time', () => {
+    const problems: string[] = [];
+    const pdbs = ofKind<Manifest & { spec: { selector?: Selector; minAvailable?: number | string; maxUnavailable?: number | string } }>('PodDisruptionBudget');
+    const pdb = pdbs.find((p) => selects(p.spec.selector, pods));
+    if (!pdb) problems.push(`deploy/base: gateway: no PodDisruptionBudget selects the pods of ${gateway.file}`);
+    else {
+      const selected = selectedDeployments(pdb.spec.selector);
+      if (selected.join() !== 'gateway') problems.push(`${at(pdb, 'gateway')}: selector picks the pods of [${selected.join(', ')}], expected only the gateway's`);
+      if (pdb.spec.minAvailable !== 1 && pdb.spec.maxUnavailable !== 1) problems.push(`${at(pdb, 'gateway')}: neither minAvailable 1 nor maxUnavailable 1`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('spreads gateway replicas across nodes', () => {
+    const spec = gateway.spec.template.spec;
+    const spread = (spec.topologySpreadConstraints ?? []).some((c) => c.topologyKey === 'kubernetes.io/hostname' && selects(c.labelSelector, pods));
+    const antiAffinity = spec.affinity?.podAntiAffinity;
+    const apart = [
+      ...(antiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []),
+      ...(antiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((term) => term.podAffinityTerm ?? {}),
+    ].some((term) => term.topologyKey === 'kubernetes.io/hostname' && selects(term.labelSelector, pods));
+    const problems = spread || apart ? [] : [`${at(gateway)}: no topologySpreadConstraint or podAntiAffinity on kubernetes.io/hostname that selects the gateway pods`];
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('deploy/base network policies', () => {
+  it('denies all traffic in the namespace unless a policy allows it', () => {
+    const denyAll = networkPolicies.some(
+      (p) => Object.keys(p.spec.podSelector.matchLabels ?? {}).length === 0 && !p.spec.podSelector.matchExpressions && p.spec.policyTypes?.includes('Ingress') && p.spec.policyTypes.includes('Egress') && !p.spec.ingress?.length && !p.spec.egress?.length,
+    );
+    const problems = denyAll ? [] : ['deploy/base/network-policies.yaml: every pod: no NetworkPolicy with an empty podSelector denies all Ingress and Egress'];
+    expect(problems).toEqual([]);
+  });
+
+  it('lets only the gateway reach each subgraph, and only on its port', () => {
+    const problems: string[] = [];
+    for (const subgraph of SUBGRAPHS) {
+      const deployment = deploymentOf(subgraph);
+      const port = defaultPort(subgraph);
+      const rules = rulesFor(deployment, 'ingress');
+      if (rules.length === 0) problems.push(`deploy/base/network-policies.yaml: ${subgraph}: no ingress is allowed, so the gateway cannot reach it`);
+      for (const { policy, rule } of rules) {
+        const peers = rule.from ?? [];
+        const fromGatewayOnly = peers.length > 0 && peers.every((peer) => !peer.namespaceSelector && !peer.ipBlock && selectedDeployments(peer.podSelector).join() === 'gateway');
+        if (!fromGatewayOnly) problems.push(`${at(policy, subgraph)}: an ingress rule admits more than the gateway pods`);
+        if (rulePorts(rule).join() !== String(port)) problems.push(`${at(policy, subgraph)}: an ingress rule opens ports [${rulePorts(rule).join(', ')}], expected only ${port}`);
+      }
+      const gatewayReaches = rulesFor(deploymentOf('gateway'), 'egress').some(
+        ({ rule }) => (rule.to ?? []).some((peer) => selectedDeployments(peer.podSelector).includes(subgraph)) && rulePorts(rule).includes(port),
+      );
+      if (!gatewayReaches) problems.push(`deploy/base/network-policies.yaml: gateway: no egress to ${subgraph} on ${port}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('lets only each subgraph reach its own database port, and no pod reach every port', () => {
+    const problems: string[] = [];
+    for (const deployment of deployments) {
+      const name = deployment.metadata.name;
+      const own = SERVICES[name]?.databasePort;
+      const rules = rulesFor(deployment, 'egress');
+      if (own !== undefined && !rules.some(({ rule }) => rulePorts(rule).includes(own))) problems.push(`deploy/base/network-policies.yaml: ${name}: no egress to its database on port ${own}`);
+      for (const { policy, rule } of rules) {
+        if (rulePorts(rule).length === 0) problems.push(`${at(policy, name)}: an egress rule without ports opens every port`);
+        for (const [other, { databasePort }] of Object.entries(SERVICES)) {
+          if (databasePort !== undefined && databasePort !== own && rulePorts(rule).includes(databasePort)) problems.push(`${at(policy, name)}: egress to port ${databasePort}, the database of ${other}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('lets only the gateway reach Redis', () => {
+    const problems: string[] = [];
+    const redis = deploymentOf(REDIS);
+    const port = resolvePort(mainContainer(redis), 'redis');
+    const rules = rulesFor(redis, 'ingress');
+    if (rules.length === 0) problems.push(`deploy/base/network-policies.yaml: ${REDIS}: no ingress is allowed, so the gateway cannot reach it`);
+    for (const { policy, rule } of rules) {
+      const peers = rule.from ?? [];
+      if (!(peers.length > 0 && peers.every((peer) => !peer.namespaceSelector && !peer.ipBlock && selectedDeployments(peer.podSelector).join() === 'gateway'))) {
+        problems.push(`${at(policy, REDIS)}: an ingress rule admits more than the gateway pods`);
+      }
+      if (rulePorts(rule).join() !== String(port)) problems.push(`${at(policy, REDIS)}: an ingress rule opens ports [${rulePorts(rule).join(', ')}], expected only ${port}`);
+    }
+    const gatewayReaches = rulesFor(deploymentOf('gateway'), 'egress').some(
+      ({ rule }) => (rule.to ?? []).some((peer) => selectedDeployments(peer.podSelector).includes(REDIS)) && rulePorts(rule).includes(port),
+    );
+    if (!gatewayReaches) problems.push(`deploy/base/network-policies.yaml: gateway: no egress to ${REDIS} on ${port}`);
+    expect(problems).toEqual([]);
+  });
+});
+
+const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
+const haveKubectl = kubectl.status === 0;
+if (!haveKubectl) console.log('deploy/base: kubectl is not installed, so the kustomize build check is skipped; the parsed-manifest checks ran');
+
+describe('deploy/base built with kubectl kustomize', () => {
+  (haveKubectl ? it : it.skip)('builds, and puts every object in the namespace with the part-of label and every image at a tag', () => {
+    const build = spawnSync('kubectl', ['kustomize', baseDir], { encoding: 'utf8' });
+    expect(build.stderr.replace(/^Warning:.*\n?/gm, '')).toBe('');
+    expect(build.status).toBe(0);
+    const problems: string[] = [];
+    const built = parseAllDocuments(build.stdout).map((document) => document.toJS() as Omit<Manifest, 'file'>);
+    expect(built.length).toBe(manifests.length);
+    for (const object of built) {
+      const where = `kubectl kustomize deploy/base: ${object.kind} ${object.metadata.name}`;
+      if (object.kind !== 'Namespace' && object.metadata.namespace !== 'palisade') problems.push(`${where}: namespace ${object.metadata.namespace}`);
+      if (object.metadata.labels?.['app.kubernetes.io/part-of'] !== 'palisade') problems.push(`${where}: no part-of label`);
+      if (object.kind === 'Deployment') {
+        const { spec } = object as Deployment;
+        if (spec.selector.matchLabels?.['app.kubernetes.io/part-of'] !== 'palisade') problems.push(`${where}: selector without the part-of label`);
+        for (const container of spec.template.spec.containers) if (!/:[^/]+$/.test(container.image ?? '')) problems.push(`${where}: image ${container.image} has no tag`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});
