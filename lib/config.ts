@@ -45,6 +45,15 @@ export function readPositiveInt(env: Environment, name: string, fallback: number
   return value;
 }
 
+/** Reads a count where 0 is meaningful (0 retries turns retrying off). */
+export function readNonNegativeInt(env: Environment, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new ConfigError(name, `expected an integer of 0 or more, got "${raw}"`);
+  return value;
+}
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type NodeEnv = 'development' | 'production' | 'test';
 

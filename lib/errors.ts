@@ -12,6 +12,8 @@ export const ErrorCode = {
   DATABASE_UNAVAILABLE: 'DATABASE_UNAVAILABLE',
   /** Something the gateway needs to decide (the identity provider's signing keys) did not answer; retry later. */
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  /** A subgraph did not answer, answered with an HTTP error, or its circuit is open; `serviceName` names it. */
+  DOWNSTREAM_SERVICE_ERROR: 'DOWNSTREAM_SERVICE_ERROR',
   /** A write lost a race: what it was based on changed before it landed, and nothing was written. */
   CONFLICT: 'CONFLICT',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
