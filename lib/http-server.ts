@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import type { GraphQLError } from 'graphql';
 import type { Logger } from './logger';
 
 /** What /readyz reports: ready when every check passed; each check names its state. */
@@ -10,10 +11,24 @@ export interface Readiness {
   checks: Record<string, string>;
 }
 
+/** What a request becomes before Apollo Server sees it: possibly another body (a persisted id resolved). */
+export interface PreparedRequest<TContext> {
+  body: unknown;
+  search: string;
+  context: TContext;
+}
+
 export interface GraphQLHttpOptions<TContext extends BaseContext> {
   apollo: ApolloServer<TContext>;
   /** Builds the per-request context; loaders are created here, so they are never shared across requests. */
-  context: (request: IncomingMessage, requestId: string) => Promise<TContext>;
+  context?: (request: IncomingMessage, requestId: string) => Promise<TContext>;
+  /**
+   * Instead of `context`: sees the parsed request first and may refuse it (a GraphQLError whose
+   * extensions.http gives the status and headers) or rewrite it, and builds the context.
+   */
+  prepare?: (request: IncomingMessage, input: { body: unknown; search: string; requestId: string }) => Promise<PreparedRequest<TContext>>;
+  /** Serves /metrics when given. */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
   readiness: () => Promise<Readiness>;
   logger: Logger;
   /** Requests with a larger body are refused with 413 before they are parsed. */
@@ -28,6 +43,7 @@ export const DEFAULT_MAX_BODY_BYTES = 1_000_000;
  * everything else about GraphQL over HTTP to Apollo Server.
  */
 export function createGraphQLHttpServer<TContext extends BaseContext>(options: GraphQLHttpOptions<TContext>): Server {
+  if (!options.prepare && !options.context) throw new TypeError('createGraphQLHttpServer needs a context or a prepare function');
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
@@ -46,25 +62,58 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
       const readiness = await options.readiness();
       return sendJson(response, readiness.ready ? 200 : 503, readiness);
     }
+    if (url.pathname === '/metrics' && options.metrics) {
+      const metrics = await options.metrics();
+      response.writeHead(200, { 'content-type': metrics.contentType });
+      response.end(metrics.body);
+      return;
+    }
     if (url.pathname !== '/graphql') return sendJson(response, 404, { error: 'not found; GraphQL is served at /graphql' });
 
-    const requestId = headerValue(request, 'x-request-id') ?? randomUUID();
+    const requestId = safeRequestId(headerValue(request, 'x-request-id')) ?? randomUUID();
     response.setHeader('x-request-id', requestId);
+    const method = (request.method ?? 'GET').toUpperCase();
+    if (method !== 'GET' && method !== 'POST') {
+      request.resume();
+      response.setHeader('allow', 'GET, POST');
+      return sendJson(response, 405, graphQLErrorBody(`GraphQL is served over GET and POST, not ${method}`, 'METHOD_NOT_ALLOWED'));
+    }
     const body = await readBody(request, maxBodyBytes);
     if (body === 'too large') {
       request.resume();
       return sendJson(response, 413, graphQLErrorBody(`Request body exceeds ${maxBodyBytes} bytes`, 'PAYLOAD_TOO_LARGE'));
     }
     let parsedBody: unknown = undefined;
-    const contentType = headerValue(request, 'content-type') ?? '';
-    if (body.length > 0 && contentType.startsWith('application/json')) {
+    const contentType = (headerValue(request, 'content-type') ?? '').toLowerCase();
+    if (method === 'POST' && !contentType.startsWith('application/json')) {
+      // GraphQL over HTTP: a POST body is application/json. Form posts are refused here, which also keeps
+      // the simple requests that CSRF relies on from ever reaching an operation.
+      return sendJson(response, 415, graphQLErrorBody(`Unsupported media type "${contentType || 'none'}"; send application/json`, 'UNSUPPORTED_MEDIA_TYPE'));
+    }
+    if (body.length > 0) {
       try {
         parsedBody = JSON.parse(body.toString('utf8'));
       } catch {
         return sendJson(response, 400, graphQLErrorBody('The request body is not valid JSON', 'BAD_REQUEST'));
       }
-    } else if (body.length > 0) {
-      parsedBody = body.toString('utf8');
+    }
+
+    let search = url.search;
+    let context: () => Promise<TContext>;
+    if (options.prepare) {
+      let prepared: PreparedRequest<TContext>;
+      try {
+        prepared = await options.prepare(request, { body: parsedBody, search, requestId });
+      } catch (error) {
+        if (isHttpGraphQLError(error)) return sendGraphQLError(request, response, error);
+        throw error;
+      }
+      parsedBody = prepared.body;
+      search = prepared.search;
+      context = async () => prepared.context;
+    } else {
+      const build = options.context!;
+      context = () => build(request, requestId);
     }
 
     const headers = new HeaderMap();
@@ -72,12 +121,16 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
     const result = await options.apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: (request.method ?? 'GET').toUpperCase(), headers, search: url.search, body: parsedBody },
-      context: () => options.context(request, requestId),
+      httpGraphQLRequest: { method, headers, search, body: parsedBody },
+      context,
     });
     for (const [name, value] of result.headers) response.setHeader(name, value);
     response.statusCode = result.status ?? 200;
     if (result.body.kind === 'complete') {
+      if (response.statusCode === 400 && isValidationFailure(result.headers.get('content-type'), result.body.string)) {
+        // GraphQL over HTTP: with application/graphql-response+json, a document that fails validation is 422.
+        response.statusCode = 422;
+      }
       response.end(result.body.string);
       return;
     }
@@ -105,6 +158,38 @@ export async function close(server: Server): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   await closed;
+}
+
+/** A client's request id is echoed in logs and headers, so only a short, plain one is taken. */
+function safeRequestId(value: string | undefined): string | undefined {
+  return value !== undefined && /^[A-Za-z0-9._:-]{1,128}$/.test(value) ? value : undefined;
+}
+
+function isValidationFailure(contentType: string | undefined, body: string): boolean {
+  if (!contentType?.startsWith('application/graphql-response+json')) return false;
+  try {
+    const parsed = JSON.parse(body) as { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> };
+    return parsed.data === undefined && (parsed.errors ?? []).some((e) => e.extensions?.code === 'GRAPHQL_VALIDATION_FAILED');
+  } catch {
+    return false;
+  }
+}
+
+type HttpGraphQLError = GraphQLError & { extensions: { http?: { status?: number; headers?: HeaderMap } } };
+
+function isHttpGraphQLError(error: unknown): error is HttpGraphQLError {
+  return error instanceof Error && error.name === 'GraphQLError';
+}
+
+/** Answers a refusal from `prepare` the way Apollo Server answers its own: the error, its status and headers. */
+function sendGraphQLError(request: IncomingMessage, response: ServerResponse, error: HttpGraphQLError): void {
+  const { http, ...extensions } = error.extensions;
+  for (const [name, value] of http?.headers ?? []) response.setHeader(name, value);
+  const accept = headerValue(request, 'accept') ?? '';
+  const contentType = accept.includes('application/graphql-response+json') ? 'application/graphql-response+json; charset=utf-8' : 'application/json; charset=utf-8';
+  const text = JSON.stringify({ errors: [{ message: error.message, extensions }] });
+  response.writeHead(http?.status ?? 400, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
+  response.end(text);
 }
 
 function headerValue(request: IncomingMessage, name: string): string | undefined {

@@ -1,0 +1,32 @@
+import type { StoreStats } from '../documents/store';
+
+/** A value bound to a `$n` placeholder. Arrays bind to PostgreSQL arrays (`= ANY($1::text[])`). */
+export type SqlParameter = string | number | boolean | Date | null | readonly string[] | readonly number[];
+
+/** Sends statements: to the pool, or inside a transaction to that transaction's connection. */
+export interface SqlExecutor {
+  /** One statement with `$1`, `$2`... placeholders; resolves to its rows. */
+  query<R extends object = Record<string, unknown>>(text: string, params?: readonly SqlParameter[]): Promise<R[]>;
+  /** A script of several statements without parameters, such as a migration file. */
+  exec(script: string): Promise<void>;
+}
+
+/**
+ * A PostgreSQL database: a server through `pg`, or PGlite in process. Both speak the same SQL. A failure to
+ * reach the database rejects with StoreUnavailableError (lib/errors.ts), which subgraphs answer as
+ * DATABASE_UNAVAILABLE; an error that PostgreSQL reports about a statement is rethrown as it is.
+ */
+export interface SqlDatabase extends SqlExecutor {
+  readonly kind: 'postgres' | 'pglite';
+  /** Statements sent since the database was opened, BEGIN and COMMIT included; tests read it to prove batching. */
+  readonly stats: StoreStats;
+  /**
+   * Runs fn inside BEGIN ... COMMIT on one connection. If fn or COMMIT fails, the transaction is rolled back and
+   * the error rethrown. fn sends its statements through tx only: PGlite's one connection is held for it.
+   */
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /** Resolves when the database answers; rejects with StoreUnavailableError when it does not. */
+  ping(): Promise<void>;
+  /** Closes every connection. Safe to call twice. */
+  close(): Promise<void>;
+}

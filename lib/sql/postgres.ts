@@ -1,0 +1,98 @@
+import { DatabaseError, Pool, type PoolClient } from 'pg';
+import { StoreUnavailableError } from '../errors';
+import type { Logger } from '../logger';
+import type { StoreStats } from '../documents/store';
+import type { SqlDatabase, SqlExecutor, SqlParameter } from './database';
+
+export interface PostgresOptions {
+  /** Where the failures of idle connections are reported. */
+  logger?: Logger;
+}
+
+/**
+ * SQLSTATE classes that mean the server cannot serve now rather than that a statement is wrong: connection
+ * exception (08), invalid authorization (28), invalid catalog name (3D, the database does not exist),
+ * insufficient resources (53), operator intervention such as a shutdown (57).
+ */
+const UNAVAILABLE_SQLSTATE_CLASSES = ['08', '28', '3D', '53', '57'];
+
+/** PostgreSQL through a `pg` connection pool. Connections are opened on first use, so constructing never fails. */
+export class PostgresDatabase implements SqlDatabase {
+  readonly kind = 'postgres' as const;
+  readonly stats: StoreStats = { roundTrips: 0 };
+  private readonly pool: Pool;
+  private closing: Promise<void> | undefined;
+
+  constructor(url: string, options: PostgresOptions = {}) {
+    this.pool = new Pool({ connectionString: url, connectionTimeoutMillis: 5_000 });
+    // Without a listener, an idle connection that the server drops would be an uncaught 'error' event and end the process.
+    this.pool.on('error', (error) => options.logger?.warn({ err: error }, 'an idle PostgreSQL connection failed; the pool will open a new one'));
+  }
+
+  query<R extends object>(text: string, params: readonly SqlParameter[] = []): Promise<R[]> {
+    this.stats.roundTrips += 1;
+    return guard(async () => (await this.pool.query(text, params as unknown[])).rows as R[]);
+  }
+
+  async exec(script: string): Promise<void> {
+    this.stats.roundTrips += 1;
+    // Without parameters pg uses the simple query protocol, which accepts several statements in one message.
+    await guard(() => this.pool.query(script));
+  }
+
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const client = await guard(() => this.pool.connect());
+    const tx = new ClientExecutor(client, this.stats);
+    try {
+      await tx.exec('BEGIN');
+      const result = await fn(tx);
+      await tx.exec('COMMIT');
+      client.release();
+      return result;
+    } catch (error) {
+      const rollbackFailure = await tx.exec('ROLLBACK').then(
+        () => undefined,
+        (failure: unknown) => (failure instanceof Error ? failure : new Error(String(failure))),
+      );
+      // A connection that could not roll back is in an unknown state: the pool destroys it instead of reusing it.
+      client.release(rollbackFailure);
+      throw error;
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.query('SELECT 1');
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.pool.end();
+    return this.closing;
+  }
+}
+
+class ClientExecutor implements SqlExecutor {
+  constructor(
+    private readonly client: PoolClient,
+    private readonly stats: StoreStats,
+  ) {}
+
+  query<R extends object>(text: string, params: readonly SqlParameter[] = []): Promise<R[]> {
+    this.stats.roundTrips += 1;
+    return guard(async () => (await this.client.query(text, params as unknown[])).rows as R[]);
+  }
+
+  async exec(script: string): Promise<void> {
+    this.stats.roundTrips += 1;
+    await guard(() => this.client.query(script));
+  }
+}
+
+/** Errors about a statement pass through; everything else (refused or dropped connections, timeouts, a closed pool) is the store being unavailable. */
+async function guard<R>(operation: () => Promise<R>): Promise<R> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (error instanceof DatabaseError && !UNAVAILABLE_SQLSTATE_CLASSES.includes(String(error.code).slice(0, 2))) throw error;
+    throw new StoreUnavailableError('PostgreSQL did not answer', { cause: error });
+  }
+}

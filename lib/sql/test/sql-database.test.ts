@@ -1,0 +1,91 @@
+import { StoreUnavailableError } from '../../errors';
+import { PostgresDatabase, type SqlDatabase } from '..';
+import { createTestDatabase, type TestDatabase } from '../test-database';
+
+describe(`SqlDatabase on ${process.env.DATABASE_URL ? 'the PostgreSQL server at DATABASE_URL' : 'PGlite in memory'}`, () => {
+  let testDatabase: TestDatabase;
+  let database: SqlDatabase;
+
+  beforeAll(async () => {
+    testDatabase = await createTestDatabase();
+    database = testDatabase.database;
+    await database.exec('CREATE TABLE items (uid text PRIMARY KEY, tags text[] NOT NULL, at timestamptz NOT NULL); CREATE TABLE other (n int)');
+  });
+  afterAll(() => testDatabase.close());
+  beforeEach(() => database.exec('TRUNCATE items'));
+
+  it('binds parameters, arrays included, and returns typed rows', async () => {
+    const at = new Date('2026-01-02T03:04:05.000Z');
+    await database.query('INSERT INTO items VALUES ($1, $2, $3), ($4, $5, $3)', ['a', ['x', 'y'], at, 'b', []]);
+    const rows = await database.query<{ uid: string; tags: string[]; at: Date }>('SELECT uid, tags, at FROM items WHERE uid = ANY($1::text[]) ORDER BY uid', [['a', 'b', 'zz']]);
+    expect(rows).toEqual([
+      { uid: 'a', tags: ['x', 'y'], at },
+      { uid: 'b', tags: [], at },
+    ]);
+  });
+
+  it('counts every statement it sends, BEGIN and COMMIT included', async () => {
+    const before = database.stats.roundTrips;
+    await database.query('SELECT 1');
+    await database.transaction(async (tx) => {
+      await tx.query('SELECT 1');
+      await tx.exec('SELECT 1; SELECT 2');
+    });
+    expect(database.stats.roundTrips - before).toBe(1 + 4);
+  });
+
+  it('commits a transaction and returns what its function returned', async () => {
+    const result = await database.transaction(async (tx) => {
+      await tx.query("INSERT INTO items VALUES ('a', '{}', now())");
+      return (await tx.query<{ count: number }>('SELECT count(*)::int AS count FROM items'))[0].count;
+    });
+    expect(result).toBe(1);
+    expect(await database.query('SELECT uid FROM items')).toEqual([{ uid: 'a' }]);
+  });
+
+  it('rolls a transaction back when its function throws, leaving nothing of it, and rethrows that error', async () => {
+    const failure = new Error('stop here');
+    await expect(
+      database.transaction(async (tx) => {
+        await tx.query("INSERT INTO items VALUES ('a', '{}', now())");
+        await tx.query("INSERT INTO other VALUES (1)");
+        throw failure;
+      }),
+    ).rejects.toBe(failure);
+    expect(await database.query('SELECT uid FROM items')).toEqual([]);
+    expect(await database.query('SELECT n FROM other')).toEqual([]);
+  });
+
+  it('rolls back when a statement fails, and reports it as the SQL error it is, not as unavailability', async () => {
+    const attempt = database.transaction(async (tx) => {
+      await tx.query("INSERT INTO items VALUES ('a', '{}', now())");
+      await tx.query("INSERT INTO items VALUES ('a', '{}', now())");
+    });
+    await expect(attempt).rejects.toMatchObject({ code: '23505' });
+    await expect(attempt).rejects.not.toBeInstanceOf(StoreUnavailableError);
+    expect(await database.query('SELECT uid FROM items')).toEqual([]);
+    await expect(database.query('SELEC 1')).rejects.toMatchObject({ code: '42601' });
+  });
+
+  it('answers ping, and once closed (twice, safely) fails with StoreUnavailableError', async () => {
+    await expect(database.ping()).resolves.toBeUndefined();
+    await database.close();
+    await database.close();
+    await expect(database.query('SELECT 1')).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(database.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(database.transaction(async () => undefined)).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+});
+
+describe('PostgresDatabase when nothing listens at its address', () => {
+  const database = new PostgresDatabase('postgres://palisade@127.0.0.1:1/palisade');
+  afterAll(() => database.close());
+
+  it('rejects every operation with StoreUnavailableError and keeps the cause', async () => {
+    for (const operation of [() => database.query('SELECT 1'), () => database.exec('SELECT 1'), () => database.ping(), () => database.transaction(async () => 1)]) {
+      const error = await operation().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect((error as Error).cause).toMatchObject({ code: 'ECONNREFUSED' });
+    }
+  });
+});
