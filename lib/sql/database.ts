@@ -3,6 +3,11 @@ import type { StoreStats } from '../documents/store';
 /** A value bound to a `$n` placeholder. Arrays bind to PostgreSQL arrays (`= ANY($1::text[])`). */
 export type SqlParameter = string | number | boolean | Date | null | readonly string[] | readonly number[];
 
+export interface TransactionOptions {
+  /** Statements without parameters sent with BEGIN in one round trip, e.g. `SET LOCAL ROLE ...`. */
+  setup?: string;
+}
+
 /** Sends statements: to the pool, or inside a transaction to that transaction's connection. */
 export interface SqlExecutor {
   /** One statement with `$1`, `$2`... placeholders; resolves to its rows. */
@@ -24,7 +29,7 @@ export interface SqlDatabase extends SqlExecutor {
    * Runs fn inside BEGIN ... COMMIT on one connection. If fn or COMMIT fails, the transaction is rolled back and
    * the error rethrown. fn sends its statements through tx only: PGlite's one connection is held for it.
    */
-  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** Resolves when the database answers; rejects with StoreUnavailableError when it does not. */
   ping(): Promise<void>;
   /** Closes every connection. Safe to call twice. */

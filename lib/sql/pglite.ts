@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { DatabaseError } from 'pg';
 import { StoreUnavailableError } from '../errors';
 import type { StoreStats } from '../documents/store';
-import type { SqlDatabase, SqlExecutor, SqlParameter } from './database';
+import type { SqlDatabase, SqlExecutor, SqlParameter, TransactionOptions } from './database';
 
 interface WorkerAnswer {
   id: number;
@@ -61,10 +61,10 @@ export class PgliteDatabase implements SqlDatabase {
     await this.inTurn(() => this.send('exec', script));
   }
 
-  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     return this.inTurn(async () => {
-      await this.send('exec', 'BEGIN');
       try {
+        await this.send('exec', options.setup ? `BEGIN; ${options.setup}` : 'BEGIN');
         const result = await fn(new TransactionExecutor(this));
         await this.send('exec', 'COMMIT');
         return result;

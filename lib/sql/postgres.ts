@@ -2,7 +2,7 @@ import { DatabaseError, Pool, type PoolClient } from 'pg';
 import { StoreUnavailableError } from '../errors';
 import type { Logger } from '../logger';
 import type { StoreStats } from '../documents/store';
-import type { SqlDatabase, SqlExecutor, SqlParameter } from './database';
+import type { SqlDatabase, SqlExecutor, SqlParameter, TransactionOptions } from './database';
 
 export interface PostgresOptions {
   /** Where the failures of idle connections are reported. */
@@ -40,11 +40,11 @@ export class PostgresDatabase implements SqlDatabase {
     await guard(() => this.pool.query(script));
   }
 
-  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     const client = await guard(() => this.pool.connect());
     const tx = new ClientExecutor(client, this.stats);
     try {
-      await tx.exec('BEGIN');
+      await tx.exec(options.setup ? `BEGIN; ${options.setup}` : 'BEGIN');
       const result = await fn(tx);
       await tx.exec('COMMIT');
       client.release();

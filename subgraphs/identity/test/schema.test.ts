@@ -23,7 +23,10 @@ describe('identity schema and demo data', () => {
 
   it('creates every table empty when no demo data is asked for', async () => {
     for (const table of TABLES) expect(await count(table)).toBe(0);
-    expect(await database.query('SELECT version, name FROM schema_migrations')).toEqual([{ version: '001', name: 'initial_schema' }]);
+    expect(await database.query('SELECT version, name FROM schema_migrations')).toEqual([
+      { version: '001', name: 'initial_schema' },
+      { version: '002', name: 'row_level_security' },
+    ]);
   });
 
   describe('constraints', () => {
@@ -69,8 +72,8 @@ describe('identity schema and demo data', () => {
       const identity = generateDemoData({ scale: 0.1 }).identity;
       const before = database.stats.roundTrips;
       expect(await seedDemoData(database, 0.1)).toBe(identity.users.length);
-      // BEGIN, lock, emptiness check, six INSERTs, COMMIT.
-      expect(database.stats.roundTrips - before).toBe(10);
+      // BEGIN, lock, then per tenant: set the tenant, emptiness check, six INSERTs; COMMIT.
+      expect(database.stats.roundTrips - before).toBe(1 + 1 + 2 * 8 + 1);
       expect(await count('users')).toBe(identity.users.length);
       expect(await count('groups')).toBe(identity.groups.length);
       expect(await count('roles')).toBe(identity.roles.length);

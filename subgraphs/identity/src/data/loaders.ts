@@ -1,12 +1,13 @@
 import DataLoader from 'dataloader';
 import type { PageRequest } from '../../../../lib/connection';
 import type { Principal } from '../../../../lib/principal';
-import type { SqlExecutor } from '../../../../lib/sql';
+import type { PreparedDatabase } from '../../../../lib/sql';
 import { AccountRepository } from './account-repository';
 import { allForEachKey, oneForEachKey } from './batch';
 import { GroupRepository } from './group-repository';
 import { RoleRepository } from './role-repository';
 import type { AccountRow, GroupRow, Page, RoleRow, UserRow } from './rows';
+import { tenantSql } from './tenant-sql';
 import { UserRepository } from './user-repository';
 
 /**
@@ -29,8 +30,9 @@ export interface IdentityLoaders {
  * Returns the per-request factory that the HTTP server calls with the verified principal. The tenant of every
  * repository, and so of every batch, is the principal's; loaders live for one request and are never shared.
  */
-export function identityLoaderFactory(sql: SqlExecutor): (principal: Principal) => IdentityLoaders {
+export function identityLoaderFactory(store: PreparedDatabase): (principal: Principal) => IdentityLoaders {
   return (principal) => {
+    const sql = tenantSql(store, principal.tenant);
     const users = new UserRepository(sql, principal.tenant);
     const groups = new GroupRepository(sql, principal.tenant);
     const roles = new RoleRepository(sql, principal.tenant);

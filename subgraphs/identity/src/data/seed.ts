@@ -7,17 +7,32 @@ type IdentityData = DemoData['identity'];
 const ROWS_PER_STATEMENT = 5_000;
 
 /**
- * Inserts the demo identity data when the users table is empty, in one transaction. Returns the number of
- * users inserted: 0 when the table already had users (another replica, or an earlier start, seeded it).
+ * Inserts the demo identity data of each tenant that has no users yet, in one transaction. Returns the number
+ * of users inserted: 0 when every tenant already had users (another replica, or an earlier start, seeded it).
  */
 export async function seedDemoData(database: SqlDatabase, scale: number): Promise<number> {
   return database.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['palisade.identity.seed']);
-    const [{ seeded }] = await tx.query<{ seeded: boolean }>('SELECT EXISTS (SELECT 1 FROM users) AS seeded');
-    if (seeded) return 0;
     const identity = generateDemoData({ scale }).identity;
-    await insertIdentity(tx, identity);
-    return identity.users.length;
+    let inserted = 0;
+    // Row-level security binds even the tables' owner to one tenant at a time (migration 002).
+    for (const tenant of new Set(identity.users.map((u) => u.tenant))) {
+      await tx.query("SELECT set_config('palisade.tenant', $1, true)", [tenant]);
+      // The explicit filter matters where row-level security does not apply: a superuser bypasses it.
+      const [{ seeded }] = await tx.query<{ seeded: boolean }>('SELECT EXISTS (SELECT 1 FROM users WHERE tenant = $1) AS seeded', [tenant]);
+      if (seeded) continue;
+      const ofTenant = <T extends { tenant: string }>(rows: T[]) => rows.filter((row) => row.tenant === tenant);
+      await insertIdentity(tx, {
+        users: ofTenant(identity.users),
+        groups: ofTenant(identity.groups),
+        roles: ofTenant(identity.roles),
+        accounts: ofTenant(identity.accounts),
+        memberships: ofTenant(identity.memberships),
+        roleAssignments: ofTenant(identity.roleAssignments),
+      });
+      inserted += ofTenant(identity.users).length;
+    }
+    return inserted;
   });
 }
 
