@@ -1,0 +1,145 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parse } from 'yaml';
+
+const rootDir = join(__dirname, '..');
+
+interface ComposeService {
+  image?: string;
+  build?: { context: string; dockerfile: string };
+  environment?: Record<string, unknown>;
+  healthcheck?: { test?: unknown };
+  depends_on?: Record<string, { condition?: string }>;
+}
+
+const compose = parse(readFileSync(join(rootDir, 'docker-compose.yml'), 'utf8')) as { services: Record<string, ComposeService> };
+const services = compose.services;
+
+/** Each Palisade service and the file its process starts from. */
+const APPLICATION_SERVICES: Record<string, string> = {
+  identity: 'subgraphs/identity/src/index.ts',
+  assets: 'subgraphs/assets/src/index.ts',
+  incidents: 'subgraphs/incidents/src/index.ts',
+  gateway: 'gateway/src/index.ts',
+};
+const DATABASES = ['postgres', 'mongo'];
+
+/**
+ * Variables the code reads that a container must not be given. The scan below follows each service's
+ * imports from its index.ts, so test files and test helpers (which read DATABASE_URL for tests, MONGODB_URL
+ * for the contract suite, CI) are never reached; what is left here is read by service code on purpose.
+ */
+const NOT_FOR_CONTAINERS: Record<string, string> = {
+  PALISADE_DATA_DIR: 'holds the generated development secret and signing key, which production never uses',
+};
+
+/** Names the code reads from the environment: env.NAME, env['NAME'], and helpers called as readX(env, 'NAME'). */
+const ENV_READ_PATTERNS = [
+  /\benv\.([A-Z][A-Z0-9_]*)\b(?!\s*=[^=])/g,
+  /\benv\[\s*'([A-Z][A-Z0-9_]*)'\s*\]/g,
+  /\(\s*env\s*,\s*'([A-Z][A-Z0-9_]*)'/g,
+];
+
+function environmentReads(source: string): Set<string> {
+  const names = new Set<string>();
+  for (const pattern of ENV_READ_PATTERNS) for (const match of source.matchAll(pattern)) names.add(match[1]);
+  return names;
+}
+
+/** The project's own files a service runs: the entry file and everything it imports by relative path. */
+function importClosure(entry: string): string[] {
+  const seen = new Set<string>();
+  const pending = [resolve(rootDir, entry)];
+  while (pending.length > 0) {
+    const file = pending.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const source = readFileSync(file, 'utf8');
+    for (const match of source.matchAll(/(?:from|import)\s+'(\.{1,2}\/[^']+)'/g)) {
+      const target = resolve(dirname(file), match[1]);
+      const candidates = [`${target}.ts`, join(target, 'index.ts'), target];
+      const found = candidates.find((candidate) => candidate.endsWith('.ts') && existsSync(candidate));
+      if (found) pending.push(found);
+    }
+  }
+  return [...seen];
+}
+
+function readsOf(service: string): Set<string> {
+  const names = new Set<string>();
+  for (const file of importClosure(APPLICATION_SERVICES[service])) {
+    for (const name of environmentReads(readFileSync(file, 'utf8'))) names.add(name);
+  }
+  return names;
+}
+
+/** What a container gets: the compose environment plus the ENV lines of its Dockerfile. */
+function variablesSetFor(service: ComposeService): Set<string> {
+  const names = new Set(Object.keys(service.environment ?? {}));
+  const dockerfile = readFileSync(join(rootDir, service.build!.dockerfile), 'utf8');
+  for (const line of dockerfile.split('\n')) {
+    if (!line.startsWith('ENV ')) continue;
+    for (const assignment of line.slice(4).trim().split(/\s+/)) names.add(assignment.split('=')[0]);
+  }
+  return names;
+}
+
+describe('docker-compose.yml', () => {
+  it('names every service: the two databases, the three subgraphs and the gateway', () => {
+    expect(Object.keys(services).sort()).toEqual([...DATABASES, ...Object.keys(APPLICATION_SERVICES)].sort());
+  });
+
+  it('gives every service a healthcheck', () => {
+    for (const [name, service] of Object.entries(services)) {
+      expect({ name, test: service.healthcheck?.test }).toEqual({ name, test: expect.any(Array) });
+    }
+  });
+
+  it('starts each Palisade service only after what it depends on is healthy', () => {
+    const expected: Record<string, string[]> = {
+      identity: ['postgres'],
+      assets: ['mongo'],
+      incidents: ['mongo'],
+      gateway: ['assets', 'identity', 'incidents'],
+    };
+    for (const [name, dependencies] of Object.entries(expected)) {
+      const dependsOn = services[name].depends_on ?? {};
+      expect({ name, dependsOn: Object.keys(dependsOn).sort() }).toEqual({ name, dependsOn: dependencies });
+      for (const [dependency, { condition }] of Object.entries(dependsOn)) {
+        expect({ name, dependency, condition }).toEqual({ name, dependency, condition: 'service_healthy' });
+      }
+    }
+  });
+
+  it('builds each Palisade service from the Dockerfile in its folder, which exists', () => {
+    for (const [name, entry] of Object.entries(APPLICATION_SERVICES)) {
+      const dockerfile = services[name].build?.dockerfile ?? '';
+      expect({ name, dockerfile }).toEqual({ name, dockerfile: `${entry.split('/src/')[0]}/Dockerfile` });
+      expect({ name, exists: existsSync(join(rootDir, dockerfile)) }).toEqual({ name, exists: true });
+    }
+  });
+
+  it('finds the variables the services read by following their imports', () => {
+    const gateway = readsOf('gateway');
+    for (const name of ['PORT', 'HOST', 'SUPERGRAPH_PATH', 'IDENTITY_URL', 'PRINCIPAL_SECRET', 'LOG_LEVEL', 'NODE_ENV', 'JWKS_URL', 'JWT_ISSUER']) {
+      expect({ name, read: gateway.has(name) }).toEqual({ name, read: true });
+    }
+    expect(readsOf('identity').has('DATABASE_URL')).toBe(true);
+    expect(readsOf('assets').has('MONGODB_URL')).toBe(true);
+    expect(readsOf('incidents').has('MONGODB_URL')).toBe(true);
+  });
+
+  it('sets every variable a service reads, in its environment or its Dockerfile', () => {
+    for (const name of Object.keys(APPLICATION_SERVICES)) {
+      const set = variablesSetFor(services[name]);
+      const missing = [...readsOf(name)].filter((variable) => !set.has(variable) && !(variable in NOT_FOR_CONTAINERS));
+      expect({ service: name, missing }).toEqual({ service: name, missing: [] });
+    }
+  });
+
+  it('passes the same principal secret to every Palisade service, from the environment and never a default', () => {
+    const secrets = Object.keys(APPLICATION_SERVICES).map((name) => services[name].environment?.PRINCIPAL_SECRET);
+    expect(new Set(secrets).size).toBe(1);
+    expect(String(secrets[0])).toMatch(/^\$\{PRINCIPAL_SECRET:\?.+\}$/);
+  });
+});
