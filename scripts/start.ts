@@ -28,6 +28,9 @@ const DEMO_SUBJECT = 'usr-acme-00001';
 const DEMO_TENANT = 'acme';
 const DEMO_SCOPES = ['identity:read', 'pii:read', 'assets:read', 'vulnerabilities:read', 'incidents:read'];
 
+/** Defaults of the demo that the environment can override: the sample trusted documents, enforced. */
+const DEMO_ENVIRONMENT = { PERSISTED_QUERIES: 'schema/persisted-queries', PERSISTED_QUERIES_MODE: 'enforce' };
+
 /** Seeding the demo data into PGlite takes a while on a slow machine; beyond this something is wrong. */
 const READY_TIMEOUT_MS = 180_000;
 const READY_POLL_MS = 250;
@@ -45,7 +48,7 @@ function log(message: string): void {
 function start(spec: ServiceSpec): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', spec.entry], {
     cwd: rootDir,
-    env: { ...process.env, PORT: String(spec.port) },
+    env: { ...DEMO_ENVIRONMENT, ...process.env, PORT: String(spec.port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const label = `[${spec.name.padEnd(labelWidth)}]`;

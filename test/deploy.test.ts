@@ -37,6 +37,14 @@ const OPTIONAL_VARIABLES: Record<string, string> = {
   PERSISTED_QUERIES_MODE: 'follows PERSISTED_QUERIES: enforce when a manifest is set, off otherwise',
   PERSISTED_QUERIES_USERS: 'defaults to any',
   APQ_TTL_SECONDS: 'defaults to one day',
+  SUBGRAPH_TIMEOUT_MS: 'defaults to 10 s per subgraph call',
+  SUBGRAPH_RETRIES: 'defaults to 2 retries, for queries only',
+  BREAKER_FAILURE_THRESHOLD: 'defaults to 5 consecutive failures',
+  BREAKER_COOLDOWN_MS: 'defaults to 10 s',
+  CLIENT_POLICIES: 'JSON overrides of the per-kind limits and budgets; the defaults in gateway/src/client-policy.ts serve without it',
+  INTROSPECTION: 'defaults to nobody in production',
+  AUDIT_LOG: 'defaults to stdout, which the cluster collects',
+  BATCH_MAX_OPERATIONS: 'defaults to 0: array batching off',
 };
 
 /** Names whose values are credentials: they come from Secrets, never from a ConfigMap or a plain value. */

@@ -22,7 +22,8 @@ const APPLICATION_SERVICES: Record<string, string> = {
   incidents: 'subgraphs/incidents/src/index.ts',
   gateway: 'gateway/src/index.ts',
 };
-const DATABASES = ['postgres', 'mongo'];
+/** The stores: PostgreSQL for identity, MongoDB for assets and incidents, Redis for the gateways' shared state. */
+const DATABASES = ['postgres', 'mongo', 'redis'];
 
 /**
  * Variables the code reads that a container must not be given. The scan below follows each service's
@@ -85,7 +86,7 @@ function variablesSetFor(service: ComposeService): Set<string> {
 }
 
 describe('docker-compose.yml', () => {
-  it('names every service: the two databases, the three subgraphs and the gateway', () => {
+  it('names every service: the stores, the three subgraphs and the gateway', () => {
     expect(Object.keys(services).sort()).toEqual([...DATABASES, ...Object.keys(APPLICATION_SERVICES)].sort());
   });
 
@@ -100,7 +101,7 @@ describe('docker-compose.yml', () => {
       identity: ['postgres'],
       assets: ['mongo'],
       incidents: ['mongo'],
-      gateway: ['assets', 'identity', 'incidents'],
+      gateway: ['assets', 'identity', 'incidents', 'redis'],
     };
     for (const [name, dependencies] of Object.entries(expected)) {
       const dependsOn = services[name].depends_on ?? {};

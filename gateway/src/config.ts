@@ -1,7 +1,10 @@
-import { LOG_LEVELS, readEnum, readNodeEnv, readPort, readUrl, type Environment, type NodeEnv } from '../../lib/config';
+import { LOG_LEVELS, readEnum, readNodeEnv, readNonNegativeInt, readPort, readUrl, requireInProduction, type Environment, type NodeEnv } from '../../lib/config';
 import { readPrincipalSecret } from '../../lib/principal';
 import { readAuthConfig, type AuthConfig } from './auth/config';
 import { AUTHORIZATION_MODES, type AuthorizationMode } from './authorization/authorizing-gateway';
+import { readClientPolicies, readIntrospectionKinds, type ClientKind, type ClientPolicy } from './client-policy';
+import { readPersistedQueriesConfig, type PersistedQueriesConfig } from './persisted/config';
+import { readResilienceConfig, type ResilienceConfig } from './resilience/config';
 
 /** The subgraphs the supergraph names. */
 export const SUBGRAPH_NAMES = ['identity', 'assets', 'incidents'] as const;
@@ -21,6 +24,16 @@ export interface GatewayConfig {
   logLevel: (typeof LOG_LEVELS)[number];
   nodeEnv: NodeEnv;
   auth: AuthConfig;
+  /** Shared state of all gateway replicas (APQ, rate limits); in-memory stores when unset. */
+  redisUrl: string | undefined;
+  persistedQueries: PersistedQueriesConfig;
+  resilience: ResilienceConfig;
+  clientPolicies: Record<ClientKind, ClientPolicy>;
+  introspectionKinds: Set<ClientKind>;
+  /** Where the audit trail goes: stdout, stderr, off, or a file. */
+  auditLog: string;
+  /** Operations allowed in one array-batched request; 0 turns batching off. */
+  batchMaxOperations: number;
 }
 
 const HTTP = ['http:', 'https:'];
@@ -41,5 +54,17 @@ export function readGatewayConfig(env: Environment): GatewayConfig {
     logLevel: readEnum(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     nodeEnv: readNodeEnv(env),
     auth: readAuthConfig(env),
+    redisUrl: readRedisUrl(env),
+    persistedQueries: readPersistedQueriesConfig(env),
+    resilience: readResilienceConfig(env),
+    clientPolicies: readClientPolicies(env),
+    introspectionKinds: readIntrospectionKinds(env, readNodeEnv(env) === 'production'),
+    auditLog: env.AUDIT_LOG || 'stdout',
+    batchMaxOperations: readNonNegativeInt(env, 'BATCH_MAX_OPERATIONS', 0),
   };
+}
+
+function readRedisUrl(env: Environment): string | undefined {
+  requireInProduction(env, 'REDIS_URL', 'replicas share persisted queries and rate limit budgets through it');
+  return readUrl(env, 'REDIS_URL', ['redis:', 'rediss:']);
 }

@@ -1,36 +1,32 @@
-import type { IncomingMessage } from 'node:http';
 import { HeaderMap, type BaseContext } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { ErrorCode } from '../../lib/errors';
 import type { Principal } from '../../lib/principal';
-import { AuthenticationError, SigningKeysUnavailableError, type Authenticator } from './auth/authenticator';
+import { AuthenticationError, SigningKeysUnavailableError } from './auth/authenticator';
 import type { AuthorizationContext } from './authorization/authorizing-gateway';
 
 /** What the gateway knows about a request: who asks (verified) and the id that follows it to the subgraphs. */
 export interface GatewayContext extends BaseContext, AuthorizationContext {
   principal: Principal;
   requestId: string;
+  /** The persisted operation the request named, for the audit trail and metrics. */
+  persistedOperationId?: string;
+  /** RateLimit headers of the request budget, sent with the response. */
+  rateLimitHeaders?: HeaderMap;
 }
 
 /** How long a client should wait before retrying when the identity provider's keys could not be fetched. */
 const KEYS_RETRY_AFTER_SECONDS = 5;
 
 /**
- * Builds the request context from the Authorization header. A refused token ends the request before any
- * planning: HTTP 401 with an RFC 6750 challenge, and a GraphQL error with code UNAUTHENTICATED. When the
- * keys to check it could not be fetched, the token may be fine: 503, so that clients retry, not log out.
+ * The answer to a token that could not be accepted, before any planning: HTTP 401 with an RFC 6750
+ * challenge and a GraphQL error with code UNAUTHENTICATED. When the keys to check it could not be fetched,
+ * the token may be fine: 503, so that clients retry, not log out.
  */
-export function createContextFunction(authenticator: Authenticator) {
-  return async (request: IncomingMessage, requestId: string): Promise<GatewayContext> => {
-    const authorization = request.headers.authorization;
-    try {
-      return { principal: await authenticator.authenticate(authorization), requestId };
-    } catch (error) {
-      if (error instanceof SigningKeysUnavailableError) throw signingKeysUnavailable(error.reason);
-      if (error instanceof AuthenticationError) throw unauthenticatedRequest(error.reason, /^bearer\s/i.test(authorization ?? ''));
-      throw error;
-    }
-  };
+export function authenticationFailure(error: unknown, authorization: string | undefined): unknown {
+  if (error instanceof SigningKeysUnavailableError) return signingKeysUnavailable(error.reason);
+  if (error instanceof AuthenticationError) return unauthenticatedRequest(error.reason, /^bearer\s/i.test(authorization ?? ''));
+  return error;
 }
 
 function unauthenticatedRequest(reason: string, bearerTokenSent: boolean): GraphQLError {

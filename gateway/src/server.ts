@@ -1,26 +1,44 @@
-import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
+import Redis from 'ioredis';
 import { ConfigError, ErrorCode } from '../../lib/errors';
 import { close, createGraphQLHttpServer } from '../../lib/http-server';
 import { createLogger, type Logger } from '../../lib/logger';
+import { AuditTrail, openAuditSink } from './audit';
 import { createAuthenticator } from './auth/authenticator';
 import { AuthorizingGateway } from './authorization/authorizing-gateway';
 import { POLICIES } from './authorization/policies';
-import { withoutSecurityPurpose } from './authorization/requirements';
 import { SUBGRAPH_NAMES, type GatewayConfig, type SubgraphName } from './config';
-import { createContextFunction, type GatewayContext } from './context';
+import type { GatewayContext } from './context';
+import { CostModel, demandControlPlugin } from './cost/demand-control-plugin';
+import { introspectionPolicyPlugin } from './introspection';
+import { GatewayMetrics } from './metrics';
+import { metricsPlugin } from './metrics-plugin';
+import { apiSchemaFromSupergraph, PersistedOperations, RedisApqCache } from './persisted';
+import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit/rate-limit-store';
+import { RedisRateLimitStore } from './rate-limit/redis-rate-limit-store';
+import { RateLimiter } from './rate-limit/rate-limiter';
 import { checkReadiness } from './readiness';
+import { createRequestPipeline } from './request-pipeline';
+import { createSubgraphFetcher, type SubgraphFetcher } from './resilience';
 import { SignedSubgraphDataSource } from './subgraph-data-source';
+import { SupergraphFile } from './supergraph-file';
+
+/** Fields whose requirement names one of these scopes are "sensitive" in the audit trail. */
+const SENSITIVE_SCOPES = new Set(['pii:read', 'vulnerabilities:read']);
+const BREAKER_GAUGE = { closed: 0, 'half-open': 1, open: 2 } as const;
 
 export interface Gateway {
   readonly httpServer: Server;
   readonly apollo: ApolloServer<GatewayContext>;
-  /** Stops the HTTP server and the gateway. Safe to call twice. */
+  readonly metrics: GatewayMetrics;
+  /** Reads SUPERGRAPH_PATH again now (the file is also watched). */
+  readonly supergraph: SupergraphFile;
+  /** Stops the HTTP server and the gateway, letting requests in flight finish. Safe to call twice. */
   close(): Promise<void>;
 }
 
@@ -30,23 +48,73 @@ export async function createGateway(config: GatewayConfig, logger: Logger = crea
   // gateway exports usage metrics to Apollo and probes cloud metadata addresses, unasked (DESIGN.md, Facts).
   process.env.APOLLO_TELEMETRY_DISABLED = 'true';
 
-  const supergraphSdl = readSupergraph(config.supergraphPath);
+  const metrics = new GatewayMetrics();
+  const supergraph = new SupergraphFile(config.supergraphPath, {
+    logger,
+    onReload: (result) => {
+      if (result !== 'unchanged') metrics.supergraphReloads.inc({ result });
+    },
+  });
+  // Read once up front, so that a missing file fails the start with a message naming SUPERGRAPH_PATH.
+  const apiSchema = apiSchemaFromSupergraph(supergraph.read());
   const authenticator = await createAuthenticator(config.auth);
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger) : undefined;
+
+  const fetchers = new Map<string, SubgraphFetcher>();
+  for (const name of SUBGRAPH_NAMES) {
+    const fetcher = createSubgraphFetcher({
+      subgraph: name,
+      ...config.resilience,
+      onFetch: (event) => metrics.subgraphFetchDuration.observe({ subgraph: event.subgraph, outcome: event.outcome }, event.durationMs / 1000),
+    });
+    metrics.subgraphBreakerState.set({ subgraph: name }, 0);
+    fetcher.onStateChange(({ subgraph, from, to }) => {
+      metrics.subgraphBreakerState.set({ subgraph }, BREAKER_GAUGE[to]);
+      logger.warn({ subgraph, from, to }, 'subgraph circuit breaker changed state');
+    });
+    fetchers.set(name, fetcher);
+  }
+
   const federation = new ApolloGateway({
-    // @apollo/gateway refuses authorization directives linked for SECURITY; AuthorizingGateway enforces them.
-    supergraphSdl: withoutSecurityPurpose(supergraphSdl),
+    supergraphSdl: supergraph,
     logger,
     __exposeQueryPlanExperimental: false,
-    buildService: ({ name }) => new SignedSubgraphDataSource(name, subgraphUrl(config, name), config.principalSecret, logger),
+    buildService: ({ name }) => new SignedSubgraphDataSource(name, subgraphUrl(config, name), config.principalSecret, logger, fetchers.get(name)),
   });
-  const gateway = new AuthorizingGateway(federation, { mode: config.authorizationMode, policies: POLICIES, logger });
+  const authorizing = new AuthorizingGateway(federation, { mode: config.authorizationMode, policies: POLICIES, logger });
+  const costModel = new CostModel();
+  authorizing.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => costModel.update(coreSupergraphSdl));
+
+  const rateLimitStore: RateLimitStore = redis ? new RedisRateLimitStore(redis) : new MemoryRateLimitStore();
+  const rateLimiter = new RateLimiter(rateLimitStore, (kind) => config.clientPolicies[kind].rateLimit, logger);
+  const persisted = config.persistedQueries.path
+    ? PersistedOperations.load({ path: config.persistedQueries.path, schema: apiSchema, mode: config.persistedQueries.mode, users: config.persistedQueries.users, logger })
+    : undefined;
+  const auditSink = openAuditSink(config.auditLog);
+  const audit = new AuditTrail(auditSink.write, (coordinate) =>
+    (authorizing.requirementOf(coordinate)?.scopes ?? []).some((alternative) => alternative.some((scope) => SENSITIVE_SCOPES.has(scope))),
+  );
+  const production = config.nodeEnv === 'production';
+
   const apollo = new ApolloServer<GatewayContext>({
-    gateway,
+    gateway: authorizing,
     logger,
     includeStacktraceInErrorResponses: false,
+    // Per client kind, by the introspection plugin; Apollo's own switch is all or nothing.
+    introspection: true,
+    // No "Did you mean ...?" in production: suggestions map the schema for whoever cannot introspect it.
+    hideSchemaDetailsFromClientErrors: production,
+    persistedQueries: redis ? { cache: new RedisApqCache(redis, { ttlSeconds: config.persistedQueries.apqTtlSeconds, logger }), ttl: config.persistedQueries.apqTtlSeconds } : {},
+    allowBatchedHttpRequests: config.batchMaxOperations > 0,
     // index.ts owns SIGINT/SIGTERM and calls close(); Apollo's own handler would stop it behind our back.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      introspectionPolicyPlugin(config.introspectionKinds),
+      demandControlPlugin(costModel, config.clientPolicies, rateLimiter, metrics),
+      audit.plugin<GatewayContext>(),
+      metricsPlugin(metrics),
+    ],
     formatError: (formatted, error) => maskInternalError(formatted, error, logger),
   });
   await apollo.start();
@@ -55,16 +123,44 @@ export async function createGateway(config: GatewayConfig, logger: Logger = crea
   const httpServer = createGraphQLHttpServer({
     apollo,
     logger,
-    context: createContextFunction(authenticator),
-    readiness: () => checkReadiness(serving, config.subgraphUrls),
+    prepare: createRequestPipeline({ authenticator, rateLimiter, persisted, policies: config.clientPolicies, metrics, audit, batchMaxOperations: config.batchMaxOperations }),
+    readiness: () => checkReadiness(serving, config.subgraphUrls, (name) => fetchers.get(name)?.state() ?? 'closed'),
+    metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
   });
 
   let closing: Promise<void> | undefined;
   const stop = async () => {
     serving = false;
-    await Promise.all([close(httpServer), apollo.stop()]);
+    // In-flight requests finish first; then the pools, watchers and connections they used are closed.
+    await close(httpServer);
+    await apollo.stop();
+    persisted?.close();
+    await Promise.all([...fetchers.values()].map((fetcher) => fetcher.close()));
+    await rateLimitStore.close();
+    await auditSink.close();
+    if (redis) await redis.quit().catch(() => undefined);
   };
-  return { httpServer, apollo, close: () => (closing ??= stop()) };
+  return { httpServer, apollo, metrics, supergraph, close: () => (closing ??= stop()) };
+}
+
+/**
+ * Connects to Redis and waits briefly for it. Commands fail fast while it is away (no offline queue): rate
+ * limits then let requests through and APQ answers PERSISTED_QUERY_NOT_FOUND, so the client sends the query.
+ */
+async function connectRedis(url: string, logger: Logger): Promise<Redis> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 });
+  redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      logger.warn('redis is not reachable yet; shared state degrades until it is');
+      resolve();
+    }, 3000);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  return redis;
 }
 
 /**
@@ -76,15 +172,6 @@ function maskInternalError(formatted: GraphQLFormattedError, error: unknown, log
   if (extensions.code !== ErrorCode.INTERNAL_SERVER_ERROR || extensions.serviceName !== undefined) return formatted;
   logger.error({ err: unwrapResolverError(error) }, 'internal error in the gateway');
   return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
-}
-
-function readSupergraph(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new ConfigError('SUPERGRAPH_PATH', `cannot read the supergraph at ${path} (${reason}); run npm run compose to write it`);
-  }
 }
 
 /** The configured URL of a subgraph the supergraph names; it overrides the one embedded in the supergraph. */

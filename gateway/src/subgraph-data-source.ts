@@ -1,4 +1,5 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { Fetcher } from '@apollo/utils.fetcher';
 import type { Logger } from '../../lib/logger';
 import { PRINCIPAL_HEADER, signPrincipal } from '../../lib/principal';
 import type { GatewayContext } from './context';
@@ -14,8 +15,9 @@ export class SignedSubgraphDataSource extends RemoteGraphQLDataSource<GatewayCon
     url: string,
     private readonly principalSecret: Buffer,
     private readonly logger: Logger,
+    fetcher?: Fetcher,
   ) {
-    super({ url });
+    super({ url, fetcher });
   }
 
   override willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): void {

@@ -108,6 +108,7 @@ export async function startGraph(options: GraphOptions = {}): Promise<Graph> {
       INCIDENTS_URL: subgraphUrls.incidents,
       LOG_LEVEL: logLevel,
       PORT: '0',
+      AUDIT_LOG: process.env.AUDIT_LOG ?? 'off',
     };
     const gatewayConfig = (env: Record<string, string> = {}) => readGatewayConfig({ ...gatewayEnv, ...env });
     const gateway: Gateway = await createGateway(gatewayConfig());
