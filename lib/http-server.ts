@@ -152,12 +152,21 @@ export async function listen(server: Server, port: number, host: string): Promis
   return server.address() as AddressInfo;
 }
 
-/** Stops accepting connections, lets in-flight requests finish, and closes idle keep-alive sockets. */
-export async function close(server: Server): Promise<void> {
+/** How long a stopping server waits for requests in flight before it cuts their connections. */
+export const SHUTDOWN_DEADLINE_MS = 20_000;
+
+/**
+ * Stops accepting connections, closes idle keep-alive sockets, and lets requests in flight finish: within
+ * the deadline, after which their connections are cut so that a stuck request cannot hold a stop forever.
+ */
+export async function close(server: Server, deadlineMs = SHUTDOWN_DEADLINE_MS): Promise<void> {
   if (!server.listening) return;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
+  const deadline = setTimeout(() => server.closeAllConnections(), deadlineMs);
+  deadline.unref();
   await closed;
+  clearTimeout(deadline);
 }
 
 /** A client's request id is echoed in logs and headers, so only a short, plain one is taken. */

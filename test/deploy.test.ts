@@ -45,6 +45,7 @@ const OPTIONAL_VARIABLES: Record<string, string> = {
   INTROSPECTION: 'defaults to nobody in production',
   AUDIT_LOG: 'defaults to stdout, which the cluster collects',
   BATCH_MAX_OPERATIONS: 'defaults to 0: array batching off',
+  PARTNER_WRITE_CLIENTS: 'no partner writes unless an overlay lists the agreed clients',
 };
 
 /** Names whose values are credentials: they come from Secrets, never from a ConfigMap or a plain value. */

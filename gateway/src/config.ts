@@ -2,7 +2,7 @@ import { LOG_LEVELS, readEnum, readNodeEnv, readNonNegativeInt, readPort, readUr
 import { readPrincipalSecret } from '../../lib/principal';
 import { readAuthConfig, type AuthConfig } from './auth/config';
 import { AUTHORIZATION_MODES, type AuthorizationMode } from './authorization/authorizing-gateway';
-import { readClientPolicies, readIntrospectionKinds, type ClientKind, type ClientPolicy } from './client-policy';
+import { readClientPolicies, readIntrospectionKinds, readPartnerWriteClients, type ClientKind, type ClientPolicy } from './client-policy';
 import { readPersistedQueriesConfig, type PersistedQueriesConfig } from './persisted/config';
 import { readResilienceConfig, type ResilienceConfig } from './resilience/config';
 
@@ -30,6 +30,8 @@ export interface GatewayConfig {
   resilience: ResilienceConfig;
   clientPolicies: Record<ClientKind, ClientPolicy>;
   introspectionKinds: Set<ClientKind>;
+  /** Partner clients whose tokens may carry write scopes; every other partner's are dropped. */
+  partnerWriteClients: Set<string>;
   /** Where the audit trail goes: stdout, stderr, off, or a file. */
   auditLog: string;
   /** Operations allowed in one array-batched request; 0 turns batching off. */
@@ -59,6 +61,7 @@ export function readGatewayConfig(env: Environment): GatewayConfig {
     resilience: readResilienceConfig(env),
     clientPolicies: readClientPolicies(env),
     introspectionKinds: readIntrospectionKinds(env, readNodeEnv(env) === 'production'),
+    partnerWriteClients: readPartnerWriteClients(env),
     auditLog: env.AUDIT_LOG || 'stdout',
     batchMaxOperations: readNonNegativeInt(env, 'BATCH_MAX_OPERATIONS', 0),
   };

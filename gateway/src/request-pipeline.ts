@@ -4,7 +4,7 @@ import type { PreparedRequest } from '../../lib/http-server';
 import type { Principal } from '../../lib/principal';
 import type { AuditTrail } from './audit';
 import type { Authenticator } from './auth/authenticator';
-import type { ClientKind, ClientPolicy } from './client-policy';
+import { withAgreedScopes, type ClientKind, type ClientPolicy } from './client-policy';
 import { authenticationFailure, type GatewayContext } from './context';
 import { checkLimits, countTokens, measureOperation, type OperationMeasure } from './limits/operation-limits';
 import type { GatewayMetrics } from './metrics';
@@ -20,6 +20,7 @@ export interface RequestPipelineOptions {
   audit: AuditTrail;
   /** Operations allowed in one array-batched request; 0: batching is off. */
   batchMaxOperations: number;
+  partnerWriteClients: ReadonlySet<string>;
   /** Measures of documents already seen, by operation name and text; bounded. */
   shapeCacheSize?: number;
 }
@@ -73,7 +74,7 @@ export function createRequestPipeline(options: RequestPipelineOptions) {
     const startedAt = Date.now();
     let principal: Principal;
     try {
-      principal = await options.authenticator.authenticate(request.headers.authorization);
+      principal = withAgreedScopes(await options.authenticator.authenticate(request.headers.authorization), options.partnerWriteClients);
     } catch (error) {
       options.metrics.rejections.inc({ reason: 'unauthenticated' });
       options.audit.unauthenticated(input.requestId, startedAt);

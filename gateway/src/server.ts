@@ -123,7 +123,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger = crea
   const httpServer = createGraphQLHttpServer({
     apollo,
     logger,
-    prepare: createRequestPipeline({ authenticator, rateLimiter, persisted, policies: config.clientPolicies, metrics, audit, batchMaxOperations: config.batchMaxOperations }),
+    prepare: createRequestPipeline({ authenticator, rateLimiter, persisted, policies: config.clientPolicies, metrics, audit, batchMaxOperations: config.batchMaxOperations, partnerWriteClients: config.partnerWriteClients }),
     readiness: () => checkReadiness(serving, config.subgraphUrls, (name) => fetchers.get(name)?.state() ?? 'closed'),
     metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
   });
