@@ -16,7 +16,7 @@ export interface AuditRecord {
   operationId: string | null;
   sensitiveFieldsRead: string[];
   deniedFields: string[];
-  outcome: 'success' | 'partial' | 'error' | 'unauthenticated';
+  outcome: 'success' | 'partial' | 'error' | 'unauthenticated' | 'rejected';
   errorCodes: string[];
   durationMs: number;
 }
@@ -68,6 +68,25 @@ export class AuditTrail {
       deniedFields: [],
       outcome: 'unauthenticated',
       errorCodes: ['UNAUTHENTICATED'],
+      durationMs: Date.now() - startedAt,
+    });
+  }
+
+  /** A request refused before it became an operation: a rate limit, a persisted-operation rule, a limit. */
+  rejected(principal: Principal, requestId: string, errorCode: string, startedAt: number): void {
+    this.write({
+      time: new Date().toISOString(),
+      requestId,
+      sub: principal.sub,
+      clientId: principal.clientId ?? null,
+      kind: principal.kind,
+      tenant: principal.tenant,
+      operationName: null,
+      operationId: null,
+      sensitiveFieldsRead: [],
+      deniedFields: [],
+      outcome: 'rejected',
+      errorCodes: [errorCode],
       durationMs: Date.now() - startedAt,
     });
   }

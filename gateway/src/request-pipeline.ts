@@ -72,14 +72,27 @@ export function createRequestPipeline(options: RequestPipelineOptions) {
 
   return async (request: IncomingMessage, input: { body: unknown; search: string; requestId: string }): Promise<PreparedRequest<GatewayContext>> => {
     const startedAt = Date.now();
-    let principal: Principal;
+    let principal: Principal | undefined;
     try {
-      principal = withAgreedScopes(await options.authenticator.authenticate(request.headers.authorization), options.partnerWriteClients);
+      principal = await authenticated(request, input.requestId, startedAt);
+      return await prepare(principal, input);
+    } catch (error) {
+      if (principal && error instanceof GraphQLError) options.audit.rejected(principal, input.requestId, String(error.extensions.code), startedAt);
+      throw error;
+    }
+  };
+
+  async function authenticated(request: IncomingMessage, requestId: string, startedAt: number): Promise<Principal> {
+    try {
+      return withAgreedScopes(await options.authenticator.authenticate(request.headers.authorization), options.partnerWriteClients);
     } catch (error) {
       options.metrics.rejections.inc({ reason: 'unauthenticated' });
-      options.audit.unauthenticated(input.requestId, startedAt);
+      options.audit.unauthenticated(requestId, startedAt);
       throw authenticationFailure(error, request.headers.authorization);
     }
+  }
+
+  async function prepare(principal: Principal, input: { body: unknown; search: string; requestId: string }): Promise<PreparedRequest<GatewayContext>> {
     const { error: rateLimited, headers: rateLimitHeaders } = await options.rateLimiter.chargeRequest(principal);
     if (rateLimited) throw rejected(rateLimited, options.metrics, 'rate_limit');
     const policy = options.policies[principal.kind];
@@ -107,7 +120,7 @@ export function createRequestPipeline(options: RequestPipelineOptions) {
       return { body: undefined, search: toSearch(body), context };
     }
     return { body: prepareBody(input.body as GraphQLRequestBody, principal, policy, context), search: input.search, context };
-  };
+  }
 
   function prepareBody(body: GraphQLRequestBody, principal: Principal, policy: ClientPolicy, context: GatewayContext): GraphQLRequestBody {
     if (body === null || typeof body !== 'object') return body;
