@@ -155,6 +155,9 @@ export async function listen(server: Server, port: number, host: string): Promis
 /** How long a stopping server waits for requests in flight before it cuts their connections. */
 export const SHUTDOWN_DEADLINE_MS = 20_000;
 
+/** How often a stopping server closes the keep-alive connections whose last request has finished. */
+const IDLE_SWEEP_MS = 50;
+
 /**
  * Stops accepting connections, closes idle keep-alive sockets, and lets requests in flight finish: within
  * the deadline, after which their connections are cut so that a stuck request cannot hold a stop forever.
@@ -163,9 +166,14 @@ export async function close(server: Server, deadlineMs = SHUTDOWN_DEADLINE_MS): 
   if (!server.listening) return;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
+  // A connection whose request finishes after this stays open, idle, and would hold the stop until the
+  // deadline: Node closes idle connections once, when close() is called, not as they turn idle later.
+  const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
   const deadline = setTimeout(() => server.closeAllConnections(), deadlineMs);
+  sweep.unref();
   deadline.unref();
   await closed;
+  clearInterval(sweep);
   clearTimeout(deadline);
 }
 

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { close, listen, type Readiness } from './http-server';
 import type { Logger } from './logger';
 import type { StoreStats } from './documents/store';
+import { shutdownTracing } from './tracing';
 
 /**
  * A running subgraph: built by its server.ts (which never listens) and bound to a port by its index.ts
@@ -17,7 +18,7 @@ export interface SubgraphService {
   close(): Promise<void>;
 }
 
-/** Binds a service to its port and stops it cleanly on SIGINT or SIGTERM. */
+/** Binds a service to its port and stops it cleanly on SIGINT or SIGTERM, exporting its last spans. */
 export async function runService(service: SubgraphService, port: number, host: string, logger: Logger): Promise<void> {
   const address = await listen(service.httpServer, port, host);
   logger.info({ url: `http://${host}:${address.port}/graphql` }, `${service.name} subgraph listening`);
@@ -28,6 +29,7 @@ export async function runService(service: SubgraphService, port: number, host: s
     logger.info({ signal }, `${service.name} subgraph stopping`);
     service
       .close()
+      .then(() => shutdownTracing(logger))
       .then(() => process.exit(0))
       .catch((error: unknown) => {
         logger.error({ err: error }, 'error while stopping');

@@ -9,6 +9,7 @@ import { databaseUnavailable, ErrorCode, StoreUnavailableError, unauthenticated 
 import { createGraphQLHttpServer, type Readiness } from './http-server';
 import type { Logger } from './logger';
 import { PRINCIPAL_HEADER, PrincipalRejected, verifyPrincipal, type Principal } from './principal';
+import { subgraphMetricsPlugin, type SubgraphMetrics } from './subgraph-metrics';
 
 /** What every subgraph resolver receives: the verified principal and this request's loaders. */
 export interface SubgraphContext<TLoaders> extends BaseContext {
@@ -25,6 +26,8 @@ export interface SubgraphOptions<TLoaders> {
   /** Creates this request's loaders for this principal; called once per request. */
   createLoaders: (principal: Principal) => TLoaders;
   logger: Logger;
+  /** When given, requests are counted by outcome. */
+  metrics?: SubgraphMetrics;
 }
 
 /** Builds a subgraph's Apollo Server. Stack traces never leave it; store failures become DATABASE_UNAVAILABLE. */
@@ -36,7 +39,7 @@ export function createSubgraphApollo<TLoaders>(options: SubgraphOptions<TLoaders
     // the signal, and then the service's close() never finished (the process hung on Ctrl-C).
     stopOnTerminationSignals: false,
     // Inline traces (ftv1) exist for Apollo's hosted usage reporting, which Palisade never sends.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), ...(options.metrics ? [subgraphMetricsPlugin(options.metrics)] : [])],
     formatError: (formatted, error) => formatSubgraphError(options.name, options.logger, formatted, error),
   });
 }
@@ -62,6 +65,8 @@ export interface SubgraphHttpOptions<TLoaders> {
   principalSecret: Buffer;
   readiness: () => Promise<Readiness>;
   logger: Logger;
+  /** When given, served on /metrics, beside /healthz: without a principal (the network keeps it internal). */
+  metrics?: SubgraphMetrics;
 }
 
 /**
@@ -69,10 +74,12 @@ export interface SubgraphHttpOptions<TLoaders> {
  * 401 before any resolver runs, so calling a subgraph directly bypasses nothing.
  */
 export function createSubgraphHttpServer<TLoaders>(options: SubgraphHttpOptions<TLoaders>) {
+  const { metrics } = options;
   return createGraphQLHttpServer({
     apollo: options.apollo,
     logger: options.logger,
     readiness: options.readiness,
+    metrics: metrics ? () => metrics.exposition() : undefined,
     context: async (request: IncomingMessage, requestId: string) => {
       const principal = principalOf(request, options.principalSecret);
       return { principal, loaders: options.createLoaders(principal), requestId };

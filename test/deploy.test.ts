@@ -46,6 +46,10 @@ const OPTIONAL_VARIABLES: Record<string, string> = {
   AUDIT_LOG: 'defaults to stdout, which the cluster collects',
   BATCH_MAX_OPERATIONS: 'defaults to 0: array batching off',
   PARTNER_WRITE_CLIENTS: 'no partner writes unless an overlay lists the agreed clients',
+  OTEL_EXPORTER_OTLP_ENDPOINT: 'tracing is off unless set',
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'tracing is off unless set',
+  OTEL_TRACES_EXPORTER: 'tracing is off unless set',
+  OTEL_SDK_DISABLED: 'tracing is off unless set',
 };
 
 /** Names whose values are credentials: they come from Secrets, never from a ConfigMap or a plain value. */

@@ -32,6 +32,10 @@ const DATABASES = ['postgres', 'mongo', 'redis'];
  */
 const NOT_FOR_CONTAINERS: Record<string, string> = {
   PALISADE_DATA_DIR: 'holds the generated development secret and signing key, which production never uses',
+  OTEL_EXPORTER_OTLP_ENDPOINT: 'tracing is off unless set; add it to a service to export spans to a collector',
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'tracing is off unless set',
+  OTEL_TRACES_EXPORTER: 'tracing is off unless set',
+  OTEL_SDK_DISABLED: 'tracing is off unless set',
 };
 
 /** Names the code reads from the environment: env.NAME, env['NAME'], and helpers called as readX(env, 'NAME'). */

@@ -1,6 +1,9 @@
+// First: tracing (when OTEL_* ask for it) must be set up before the modules below are loaded.
+import './start-tracing';
 import { ConfigError } from '../../lib/errors';
 import { listen } from '../../lib/http-server';
 import { createLogger } from '../../lib/logger';
+import { shutdownTracing } from '../../lib/tracing';
 import { readGatewayConfig } from './config';
 import { createGateway } from './server';
 
@@ -18,6 +21,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'gateway stopping');
     gateway
       .close()
+      .then(() => shutdownTracing(logger))
       .then(() => process.exit(0))
       .catch((error: unknown) => {
         logger.error({ err: error }, 'error while stopping');

@@ -3,7 +3,7 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import Redis from 'ioredis';
 import { ConfigError, ErrorCode } from '../../lib/errors';
 import { close, createGraphQLHttpServer } from '../../lib/http-server';
@@ -81,7 +81,12 @@ export async function createGateway(config: GatewayConfig, logger: Logger = crea
     __exposeQueryPlanExperimental: false,
     buildService: ({ name }) => new SignedSubgraphDataSource(name, subgraphUrl(config, name), config.principalSecret, logger, fetchers.get(name)),
   });
-  const authorizing = new AuthorizingGateway(federation, { mode: config.authorizationMode, policies: POLICIES, logger });
+  const authorizing = new AuthorizingGateway(federation, {
+    mode: config.authorizationMode,
+    policies: POLICIES,
+    logger,
+    onDecisionLookup: (result) => metrics.cacheLookups.inc({ cache: 'authorization', result }),
+  });
   const costModel = new CostModel();
   authorizing.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => costModel.update(coreSupergraphSdl));
 
@@ -164,14 +169,30 @@ async function connectRedis(url: string, logger: Logger): Promise<Redis> {
 }
 
 /**
- * An error of the gateway's own without a code is a bug; its message can hold internals, so the client gets
- * a generic one and the log the cause. Subgraph errors (serviceName set) were already masked at the source.
+ * What a client may see of an error. An INTERNAL_SERVER_ERROR's message can hold internals, whether the
+ * gateway raised it (a bug: the log gets the cause) or a subgraph sent it unmasked: the client gets a generic
+ * one. A stack trace never leaves, whoever put it in. An error Apollo Server raises without a code but with a
+ * 4xx status (an APQ hash that does not match its query) is the client's, not internal: it keeps its message.
  */
 function maskInternalError(formatted: GraphQLFormattedError, error: unknown, logger: Logger): GraphQLFormattedError {
-  const extensions = formatted.extensions ?? {};
-  if (extensions.code !== ErrorCode.INTERNAL_SERVER_ERROR || extensions.serviceName !== undefined) return formatted;
-  logger.error({ err: unwrapResolverError(error) }, 'internal error in the gateway');
-  return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+  // `exception.stacktrace` is where Apollo Server 2 and 3 subgraphs put theirs.
+  const { stacktrace, exception, ...extensions } = formatted.extensions ?? {};
+  if (extensions.code !== ErrorCode.INTERNAL_SERVER_ERROR) return stacktrace === undefined && exception === undefined ? formatted : { ...formatted, extensions };
+  if (isClientError(error)) return { ...formatted, extensions: { ...extensions, code: 'BAD_REQUEST' } };
+  const { serviceName } = extensions;
+  if (serviceName === undefined) logger.error({ err: unwrapResolverError(error) }, 'internal error in the gateway');
+  return {
+    message: 'Internal server error',
+    locations: formatted.locations,
+    path: formatted.path,
+    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, ...(serviceName === undefined ? {} : { serviceName }) },
+  };
+}
+
+function isClientError(error: unknown): boolean {
+  if (!(error instanceof GraphQLError) || error.extensions.code !== undefined) return false;
+  const status = (error.extensions.http as { status?: number } | undefined)?.status;
+  return status !== undefined && status >= 400 && status < 500;
 }
 
 /** The configured URL of a subgraph the supergraph names; it overrides the one embedded in the supergraph. */

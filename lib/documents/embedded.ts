@@ -1,11 +1,13 @@
 import { Query, aggregate } from 'mingo';
 import { update as applyUpdate } from 'mingo/updater';
 import { StoreUnavailableError } from '../errors';
+import { observeRoundTrip, type StoreObserver } from '../store-observer';
 import {
   DuplicateKeyError,
   type Document,
   type DocumentCollection,
   type DocumentDatabase,
+  type DocumentOperation,
   type Filter,
   type FindOptions,
   type IndexSpec,
@@ -22,6 +24,7 @@ import {
 export class EmbeddedDocumentDatabase implements DocumentDatabase {
   readonly kind = 'embedded' as const;
   readonly stats: StoreStats = { roundTrips: 0 };
+  observe?: StoreObserver<DocumentOperation>;
   private readonly collections = new Map<string, EmbeddedCollection<Document>>();
   private closed = false;
 
@@ -34,10 +37,14 @@ export class EmbeddedDocumentDatabase implements DocumentDatabase {
     return collection as unknown as DocumentCollection<T>;
   }
 
-  /** Called by every collection operation: counts the round trip, and fails once the store is closed. */
-  enter(): void {
+  /**
+   * Every collection operation runs through here: it counts the round trip, reports it to the observer, and
+   * fails once the store is closed. The work itself runs synchronously, so no other operation sees it half done.
+   */
+  roundTrip<R>(operation: DocumentOperation, work: () => R): Promise<R> {
     if (this.closed) throw new StoreUnavailableError('the embedded document store is closed');
     this.stats.roundTrips += 1;
+    return observeRoundTrip(this.observe, operation, async () => work());
   }
 
   async ping(): Promise<void> {
@@ -59,27 +66,19 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
   ) {}
 
   async find(filter: Filter<T>, options: FindOptions = {}): Promise<T[]> {
-    this.database.enter();
-    let cursor = new Query(filter as Document).find<T>(this.documents, options.projection as never);
-    if (options.sort) cursor = cursor.sort(options.sort);
-    if (options.skip) cursor = cursor.skip(options.skip);
-    if (options.limit) cursor = cursor.limit(options.limit);
-    return cloneDocument(cursor.all() as T[]);
+    return this.database.roundTrip('find', () => this.select(filter, options));
   }
 
   async findOne(filter: Filter<T>, options: Pick<FindOptions, 'projection' | 'sort'> = {}): Promise<T | null> {
-    const [first] = await this.find(filter, { ...options, limit: 1 });
-    return first ?? null;
+    return this.database.roundTrip('findOne', () => this.select(filter, { ...options, limit: 1 })[0] ?? null);
   }
 
   async countDocuments(filter: Filter<T>): Promise<number> {
-    this.database.enter();
-    return new Query(filter as Document).find(this.documents).all().length;
+    return this.database.roundTrip('count', () => new Query(filter as Document).find(this.documents).all().length);
   }
 
   async aggregate<R extends Document = Document>(pipeline: Document[]): Promise<R[]> {
-    this.database.enter();
-    return cloneDocument(aggregate(this.documents, pipeline) as R[]);
+    return this.database.roundTrip('aggregate', () => cloneDocument(aggregate(this.documents, pipeline) as R[]));
   }
 
   async insertOne(doc: T): Promise<void> {
@@ -87,40 +86,52 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
   }
 
   async insertMany(docs: T[]): Promise<void> {
-    this.database.enter();
-    const copies = cloneDocument(docs);
-    // All or nothing: every copy is checked against the stored documents and the ones before it first.
-    this.assertUnique(copies, this.documents);
-    this.documents.push(...copies);
+    return this.database.roundTrip('insert', () => {
+      const copies = cloneDocument(docs);
+      // All or nothing: every copy is checked against the stored documents and the ones before it first.
+      this.assertUnique(copies, this.documents);
+      this.documents.push(...copies);
+    });
   }
 
   async findOneAndUpdate(filter: Filter<T>, update: UpdateFilter<T>): Promise<T | null> {
-    this.database.enter();
-    const query = new Query(filter as Document);
-    const index = this.documents.findIndex((doc) => query.test(doc));
-    if (index < 0) return null;
-    const updated = cloneDocument(this.documents[index]);
-    applyUpdate(updated, update as Document);
-    this.assertUnique([updated], this.documents.filter((_, i) => i !== index));
-    // Replaced in one assignment: a reader never sees half an update.
-    this.documents[index] = updated;
-    return cloneDocument(updated);
+    return this.database.roundTrip('update', () => {
+      const query = new Query(filter as Document);
+      const index = this.documents.findIndex((doc) => query.test(doc));
+      if (index < 0) return null;
+      const updated = cloneDocument(this.documents[index]);
+      applyUpdate(updated, update as Document);
+      this.assertUnique([updated], this.documents.filter((_, i) => i !== index));
+      // Replaced in one assignment: a reader never sees half an update.
+      this.documents[index] = updated;
+      return cloneDocument(updated);
+    });
   }
 
   async deleteMany(filter: Filter<T>): Promise<number> {
-    this.database.enter();
-    const query = new Query(filter as Document);
-    const before = this.documents.length;
-    this.documents = this.documents.filter((doc) => !query.test(doc));
-    return before - this.documents.length;
+    return this.database.roundTrip('delete', () => {
+      const query = new Query(filter as Document);
+      const before = this.documents.length;
+      this.documents = this.documents.filter((doc) => !query.test(doc));
+      return before - this.documents.length;
+    });
   }
 
   async createIndexes(indexes: IndexSpec[]): Promise<void> {
-    this.database.enter();
-    const added = indexes.filter((index) => index.unique && !this.uniqueIndexes.some((u) => u.name === index.name));
-    // MongoDB refuses to build a unique index over documents that already break it.
-    for (const index of added) assertUniqueUnder(index, this.documents, []);
-    this.uniqueIndexes.push(...added);
+    return this.database.roundTrip('createIndexes', () => {
+      const added = indexes.filter((index) => index.unique && !this.uniqueIndexes.some((u) => u.name === index.name));
+      // MongoDB refuses to build a unique index over documents that already break it.
+      for (const index of added) assertUniqueUnder(index, this.documents, []);
+      this.uniqueIndexes.push(...added);
+    });
+  }
+
+  private select(filter: Filter<T>, options: FindOptions): T[] {
+    let cursor = new Query(filter as Document).find<T>(this.documents, options.projection as never);
+    if (options.sort) cursor = cursor.sort(options.sort);
+    if (options.skip) cursor = cursor.skip(options.skip);
+    if (options.limit) cursor = cursor.limit(options.limit);
+    return cloneDocument(cursor.all() as T[]);
   }
 
   private assertUnique(candidates: T[], stored: T[]): void {

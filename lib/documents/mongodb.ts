@@ -1,11 +1,13 @@
 import { MongoClient, MongoServerError, type Collection, type Db } from 'mongodb';
 import { StoreUnavailableError } from '../errors';
+import { observeRoundTrip, type StoreObserver } from '../store-observer';
 import { databaseNameOf } from './mongo-url';
 import {
   DuplicateKeyError,
   type Document,
   type DocumentCollection,
   type DocumentDatabase,
+  type DocumentOperation,
   type Filter,
   type FindOptions,
   type IndexSpec,
@@ -17,6 +19,7 @@ import {
 export class MongoDocumentDatabase implements DocumentDatabase {
   readonly kind = 'mongodb' as const;
   readonly stats: StoreStats = { roundTrips: 0 };
+  observe?: StoreObserver<DocumentOperation>;
   private readonly state = { closed: false };
 
   private constructor(
@@ -35,7 +38,7 @@ export class MongoDocumentDatabase implements DocumentDatabase {
   }
 
   collection<T extends Document>(name: string): DocumentCollection<T> {
-    return new MongoCollection<T>(this.db.collection<T>(name), this.stats, this.state);
+    return new MongoCollection<T>(this.db.collection<T>(name), this, this.state);
   }
 
   async ping(): Promise<void> {
@@ -52,7 +55,8 @@ export class MongoDocumentDatabase implements DocumentDatabase {
 class MongoCollection<T extends Document> implements DocumentCollection<T> {
   constructor(
     private readonly collection: Collection<T>,
-    private readonly stats: StoreStats,
+    /** Read on every call: the observer may be set after the collection was handed out. */
+    private readonly database: Pick<DocumentDatabase, 'stats' | 'observe'>,
     private readonly state: { closed: boolean },
   ) {}
 
@@ -61,7 +65,7 @@ class MongoCollection<T extends Document> implements DocumentCollection<T> {
   }
 
   find(filter: Filter<T>, options: FindOptions = {}): Promise<T[]> {
-    return this.call(async () => {
+    return this.call('find', async () => {
       let cursor = this.collection.find(filter, { projection: withoutId(options.projection) });
       if (options.sort) cursor = cursor.sort(options.sort);
       if (options.skip) cursor = cursor.skip(options.skip);
@@ -71,15 +75,15 @@ class MongoCollection<T extends Document> implements DocumentCollection<T> {
   }
 
   findOne(filter: Filter<T>, options: Pick<FindOptions, 'projection' | 'sort'> = {}): Promise<T | null> {
-    return this.call(async () => (await this.collection.findOne(filter, { ...options, projection: withoutId(options.projection) })) as T | null);
+    return this.call('findOne', async () => (await this.collection.findOne(filter, { ...options, projection: withoutId(options.projection) })) as T | null);
   }
 
   countDocuments(filter: Filter<T>): Promise<number> {
-    return this.call(() => this.collection.countDocuments(filter));
+    return this.call('count', () => this.collection.countDocuments(filter));
   }
 
   aggregate<R extends Document = Document>(pipeline: Document[]): Promise<R[]> {
-    return this.call(() => this.collection.aggregate<R>(pipeline).toArray());
+    return this.call('aggregate', () => this.collection.aggregate<R>(pipeline).toArray());
   }
 
   async insertOne(doc: T): Promise<void> {
@@ -89,7 +93,7 @@ class MongoCollection<T extends Document> implements DocumentCollection<T> {
   insertMany(docs: T[]): Promise<void> {
     // The driver adds _id to the objects it is given; copies keep the caller's objects as they were.
     const copies = docs.map((d) => ({ ...d }));
-    return this.call(async () => {
+    return this.call('insert', async () => {
       try {
         await this.collection.insertMany(copies as never);
       } catch (error) {
@@ -111,23 +115,23 @@ class MongoCollection<T extends Document> implements DocumentCollection<T> {
   }
 
   findOneAndUpdate(filter: Filter<T>, update: UpdateFilter<T>): Promise<T | null> {
-    return this.call(async () => (await this.collection.findOneAndUpdate(filter, update, { returnDocument: 'after', projection: { _id: 0 } })) as T | null);
+    return this.call('update', async () => (await this.collection.findOneAndUpdate(filter, update, { returnDocument: 'after', projection: { _id: 0 } })) as T | null);
   }
 
   deleteMany(filter: Filter<T>): Promise<number> {
-    return this.call(async () => (await this.collection.deleteMany(filter)).deletedCount);
+    return this.call('delete', async () => (await this.collection.deleteMany(filter)).deletedCount);
   }
 
   createIndexes(indexes: IndexSpec[]): Promise<void> {
-    return this.call(async () => {
+    return this.call('createIndexes', async () => {
       await this.collection.createIndexes(indexes.map((i) => ({ key: i.key, name: i.name, unique: i.unique })));
     });
   }
 
-  private async call<R>(operation: () => Promise<R>): Promise<R> {
+  private async call<R>(operation: DocumentOperation, roundTrip: () => Promise<R>): Promise<R> {
     assertOpen(this.state);
-    this.stats.roundTrips += 1;
-    return guard(operation);
+    this.database.stats.roundTrips += 1;
+    return observeRoundTrip(this.database.observe, operation, () => guard(roundTrip));
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Document, Filter, UpdateFilter } from 'mongodb';
+import type { StoreObserver } from '../store-observer';
 
 export type { Document, Filter, UpdateFilter };
 
@@ -42,9 +43,14 @@ export interface StoreStats {
   roundTrips: number;
 }
 
+/** The kinds of round trip a document store reports to its observer: insertOne and insertMany are both `insert`. */
+export type DocumentOperation = 'find' | 'findOne' | 'count' | 'aggregate' | 'insert' | 'update' | 'delete' | 'createIndexes';
+
 export interface DocumentDatabase {
   readonly kind: 'mongodb' | 'embedded';
   readonly stats: StoreStats;
+  /** Told about every round trip that stats counts; set by the service that owns the store (its metrics). */
+  observe?: StoreObserver<DocumentOperation>;
   collection<T extends Document>(name: string): DocumentCollection<T>;
   /** Resolves when the store answers; rejects with StoreUnavailableError when it does not. */
   ping(): Promise<void>;

@@ -1,4 +1,5 @@
 import type { StoreStats } from '../documents/store';
+import type { StoreObserver } from '../store-observer';
 
 /** A value bound to a `$n` placeholder. Arrays bind to PostgreSQL arrays (`= ANY($1::text[])`). */
 export type SqlParameter = string | number | boolean | Date | null | readonly string[] | readonly number[];
@@ -7,6 +8,13 @@ export interface TransactionOptions {
   /** Statements without parameters sent with BEGIN in one round trip, e.g. `SET LOCAL ROLE ...`. */
   setup?: string;
 }
+
+/**
+ * The kinds of operation a SQL database reports to its observer: each statement is a `query` or an `exec`
+ * (BEGIN and COMMIT included, as stats counts them); a `transaction` is also reported as a whole, from its
+ * start to its commit or rollback.
+ */
+export type SqlOperation = 'query' | 'exec' | 'transaction';
 
 /** Sends statements: to the pool, or inside a transaction to that transaction's connection. */
 export interface SqlExecutor {
@@ -25,6 +33,8 @@ export interface SqlDatabase extends SqlExecutor {
   readonly kind: 'postgres' | 'pglite';
   /** Statements sent since the database was opened, BEGIN and COMMIT included; tests read it to prove batching. */
   readonly stats: StoreStats;
+  /** Told about every statement and transaction; set by the service that owns the database (its metrics). */
+  observe?: StoreObserver<SqlOperation>;
   /**
    * Runs fn inside BEGIN ... COMMIT on one connection. If fn or COMMIT fails, the transaction is rolled back and
    * the error rethrown. fn sends its statements through tx only: PGlite's one connection is held for it.

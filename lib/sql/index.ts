@@ -3,7 +3,7 @@ import type { SqlDatabase } from './database';
 import { PgliteDatabase } from './pglite';
 import { PostgresDatabase } from './postgres';
 
-export type { SqlDatabase, SqlExecutor, SqlParameter, TransactionOptions } from './database';
+export type { SqlDatabase, SqlExecutor, SqlOperation, SqlParameter, TransactionOptions } from './database';
 export { PostgresDatabase } from './postgres';
 export { PgliteDatabase } from './pglite';
 export { MigrationError, readMigrations, runMigrations, type Migration } from './migrations';

@@ -3,7 +3,8 @@ import { Worker } from 'node:worker_threads';
 import { DatabaseError } from 'pg';
 import { StoreUnavailableError } from '../errors';
 import type { StoreStats } from '../documents/store';
-import type { SqlDatabase, SqlExecutor, SqlParameter, TransactionOptions } from './database';
+import { observeRoundTrip, type StoreObserver } from '../store-observer';
+import type { SqlDatabase, SqlExecutor, SqlOperation, SqlParameter, TransactionOptions } from './database';
 
 interface WorkerAnswer {
   id: number;
@@ -28,6 +29,7 @@ interface Pending {
 export class PgliteDatabase implements SqlDatabase {
   readonly kind = 'pglite' as const;
   readonly stats: StoreStats = { roundTrips: 0 };
+  observe?: StoreObserver<SqlOperation>;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   /** The end of the queue of statements and transactions; each one starts when the one before it has ended. */
@@ -62,17 +64,19 @@ export class PgliteDatabase implements SqlDatabase {
   }
 
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    return this.inTurn(async () => {
-      try {
-        await this.send('exec', options.setup ? `BEGIN; ${options.setup}` : 'BEGIN');
-        const result = await fn(new TransactionExecutor(this));
-        await this.send('exec', 'COMMIT');
-        return result;
-      } catch (error) {
-        await this.send('exec', 'ROLLBACK').catch(() => undefined);
-        throw error;
-      }
-    });
+    return this.inTurn(() =>
+      observeRoundTrip(this.observe, 'transaction', async () => {
+        try {
+          await this.send('exec', options.setup ? `BEGIN; ${options.setup}` : 'BEGIN');
+          const result = await fn(new TransactionExecutor(this));
+          await this.send('exec', 'COMMIT');
+          return result;
+        } catch (error) {
+          await this.send('exec', 'ROLLBACK').catch(() => undefined);
+          throw error;
+        }
+      }),
+    );
   }
 
   async ping(): Promise<void> {
@@ -85,15 +89,23 @@ export class PgliteDatabase implements SqlDatabase {
     return this.closing;
   }
 
-  /** Sends one statement now, without waiting for its turn: only for statements inside the transaction that holds the turn. */
+  /**
+   * Sends one statement now, without waiting for its turn: only for statements inside the transaction that holds
+   * the turn. The observer is told how long the worker took to answer, not how long the statement waited for its turn.
+   */
   send(operation: 'query' | 'exec', text: string, params?: readonly SqlParameter[]): Promise<object[]> {
     if (this.stopped) return Promise.reject(this.stopped);
     this.stats.roundTrips += 1;
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, operation, text, params });
-    });
+    return observeRoundTrip(
+      this.observe,
+      operation,
+      () =>
+        new Promise<object[]>((resolve, reject) => {
+          this.pending.set(id, { resolve, reject });
+          this.worker.postMessage({ id, operation, text, params });
+        }),
+    );
   }
 
   private inTurn<T>(operation: () => Promise<T>): Promise<T> {

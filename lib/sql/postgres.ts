@@ -2,7 +2,8 @@ import { DatabaseError, Pool, type PoolClient } from 'pg';
 import { StoreUnavailableError } from '../errors';
 import type { Logger } from '../logger';
 import type { StoreStats } from '../documents/store';
-import type { SqlDatabase, SqlExecutor, SqlParameter, TransactionOptions } from './database';
+import { observeRoundTrip, type StoreObserver } from '../store-observer';
+import type { SqlDatabase, SqlExecutor, SqlOperation, SqlParameter, TransactionOptions } from './database';
 
 export interface PostgresOptions {
   /** Where the failures of idle connections are reported. */
@@ -20,6 +21,7 @@ const UNAVAILABLE_SQLSTATE_CLASSES = ['08', '28', '3D', '53', '57'];
 export class PostgresDatabase implements SqlDatabase {
   readonly kind = 'postgres' as const;
   readonly stats: StoreStats = { roundTrips: 0 };
+  observe?: StoreObserver<SqlOperation>;
   private readonly pool: Pool;
   private closing: Promise<void> | undefined;
 
@@ -31,33 +33,35 @@ export class PostgresDatabase implements SqlDatabase {
 
   query<R extends object>(text: string, params: readonly SqlParameter[] = []): Promise<R[]> {
     this.stats.roundTrips += 1;
-    return guard(async () => (await this.pool.query(text, params as unknown[])).rows as R[]);
+    return observeRoundTrip(this.observe, 'query', () => guard(async () => (await this.pool.query(text, params as unknown[])).rows as R[]));
   }
 
   async exec(script: string): Promise<void> {
     this.stats.roundTrips += 1;
     // Without parameters pg uses the simple query protocol, which accepts several statements in one message.
-    await guard(() => this.pool.query(script));
+    await observeRoundTrip(this.observe, 'exec', () => guard(() => this.pool.query(script)));
   }
 
-  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    const client = await guard(() => this.pool.connect());
-    const tx = new ClientExecutor(client, this.stats);
-    try {
-      await tx.exec(options.setup ? `BEGIN; ${options.setup}` : 'BEGIN');
-      const result = await fn(tx);
-      await tx.exec('COMMIT');
-      client.release();
-      return result;
-    } catch (error) {
-      const rollbackFailure = await tx.exec('ROLLBACK').then(
-        () => undefined,
-        (failure: unknown) => (failure instanceof Error ? failure : new Error(String(failure))),
-      );
-      // A connection that could not roll back is in an unknown state: the pool destroys it instead of reusing it.
-      client.release(rollbackFailure);
-      throw error;
-    }
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    return observeRoundTrip(this.observe, 'transaction', async () => {
+      const client = await guard(() => this.pool.connect());
+      const tx = new ClientExecutor(client, this);
+      try {
+        await tx.exec(options.setup ? `BEGIN; ${options.setup}` : 'BEGIN');
+        const result = await fn(tx);
+        await tx.exec('COMMIT');
+        client.release();
+        return result;
+      } catch (error) {
+        const rollbackFailure = await tx.exec('ROLLBACK').then(
+          () => undefined,
+          (failure: unknown) => (failure instanceof Error ? failure : new Error(String(failure))),
+        );
+        // A connection that could not roll back is in an unknown state: the pool destroys it instead of reusing it.
+        client.release(rollbackFailure);
+        throw error;
+      }
+    });
   }
 
   async ping(): Promise<void> {
@@ -73,17 +77,17 @@ export class PostgresDatabase implements SqlDatabase {
 class ClientExecutor implements SqlExecutor {
   constructor(
     private readonly client: PoolClient,
-    private readonly stats: StoreStats,
+    private readonly database: Pick<SqlDatabase, 'stats' | 'observe'>,
   ) {}
 
   query<R extends object>(text: string, params: readonly SqlParameter[] = []): Promise<R[]> {
-    this.stats.roundTrips += 1;
-    return guard(async () => (await this.client.query(text, params as unknown[])).rows as R[]);
+    this.database.stats.roundTrips += 1;
+    return observeRoundTrip(this.database.observe, 'query', () => guard(async () => (await this.client.query(text, params as unknown[])).rows as R[]));
   }
 
   async exec(script: string): Promise<void> {
-    this.stats.roundTrips += 1;
-    await guard(() => this.client.query(script));
+    this.database.stats.roundTrips += 1;
+    await observeRoundTrip(this.database.observe, 'exec', () => guard(() => this.client.query(script)));
   }
 }
 

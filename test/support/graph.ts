@@ -1,15 +1,16 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedDocumentDatabase } from '../../lib/documents';
 import type { StoreStats } from '../../lib/documents';
 import { listen } from '../../lib/http-server';
-import { createLogger } from '../../lib/logger';
+import { createLogger, type Logger } from '../../lib/logger';
 import type { Principal } from '../../lib/principal';
 import type { SubgraphService } from '../../lib/service';
 import { createTestDatabase } from '../../lib/sql/test-database';
-import { signDevelopmentToken } from '../../gateway/src/auth/development-key';
+import { DEVELOPMENT_AUDIENCE, DEVELOPMENT_ISSUER } from '../../gateway/src/auth/config';
+import { loadOrCreateDevelopmentKey, signDevelopmentToken } from '../../gateway/src/auth/development-key';
 import { readGatewayConfig, type GatewayConfig, type SubgraphName } from '../../gateway/src/config';
 import { createGateway, type Gateway } from '../../gateway/src/server';
 import { createAssetsService } from '../../subgraphs/assets/src/server';
@@ -37,6 +38,9 @@ export interface GraphQLResponse {
   body: { data?: Record<string, any> | null; errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, any> }> };
 }
 
+/** The subgraphs on the embedded document store, which a test can stop and start again. */
+export type DocumentSubgraphName = Exclude<SubgraphName, 'identity'>;
+
 export interface Graph {
   /** The gateway's GraphQL endpoint, http://127.0.0.1:<port>/graphql. */
   url: string;
@@ -50,14 +54,39 @@ export interface Graph {
   stats: Record<SubgraphName, StoreStats>;
   /** The gateway's configuration, with overrides, for tests that start a second gateway on these subgraphs. */
   gatewayConfig(env?: Record<string, string>): GatewayConfig;
+  /**
+   * Starts one more gateway on these subgraphs with the same environment plus `env`, on port 0; it is
+   * closed with the graph (or earlier through its own close).
+   */
+  startGateway(env?: Record<string, string>, options?: { logger?: Logger }): Promise<StartedGateway>;
+  /** The gateway's environment, for a gateway run as a child process on these subgraphs. */
+  gatewayEnv: Readonly<Record<string, string>>;
+  /** Stops a document subgraph (HTTP server and store): its port refuses connections until startSubgraph. */
+  stopSubgraph(name: DocumentSubgraphName): Promise<void>;
+  /** Starts a new instance of a stopped document subgraph on the port it had, seeded with the same demo data. */
+  startSubgraph(name: DocumentSubgraphName): Promise<void>;
   /** POSTs an operation to the gateway; `token: null` sends no Authorization header. */
   request(query: string, options?: { variables?: Record<string, unknown>; token?: string | null; headers?: Record<string, string> }): Promise<GraphQLResponse>;
   close(): Promise<void>;
 }
 
+export interface StartedGateway {
+  gateway: Gateway;
+  url: string;
+  origin: string;
+}
+
 export interface GraphOptions {
   /** Demo data per subgraph; 0.1 is about 100 users, 500 assets and 200 incidents over both tenants. */
   demoDataScale?: number;
+  /** Gateway environment on top of the harness's own, for the first gateway and every later one. */
+  gatewayEnv?: Record<string, string>;
+  /**
+   * Runs the gateway with NODE_ENV=production and what production requires: the development public key
+   * published as a JWKS file (JWKS_FILE), JWT_ISSUER, JWT_AUDIENCE, and REDIS_URL from this process's
+   * environment (startGraph refuses without it; check REDIS_URL first and skip).
+   */
+  production?: boolean;
 }
 
 /** Reads a shared GraphQL document from schema/operations. */
@@ -86,18 +115,37 @@ export async function startGraph(options: GraphOptions = {}): Promise<Graph> {
   try {
     const sql = await createTestDatabase();
     closers.push(() => sql.close());
+    const createDocumentService = (name: DocumentSubgraphName) => {
+      const create = name === 'assets' ? createAssetsService : createIncidentsService;
+      return create({ principalSecret: secret, logger: createLogger(name, logLevel), demoDataScale, database: new EmbeddedDocumentDatabase() });
+    };
     const [identity, assets, incidents] = await Promise.all([
       createIdentityService({ principalSecret: secret, logger: createLogger('identity', logLevel), demoDataScale, database: sql.database }),
-      createAssetsService({ principalSecret: secret, logger: createLogger('assets', logLevel), demoDataScale, database: new EmbeddedDocumentDatabase() }),
-      createIncidentsService({ principalSecret: secret, logger: createLogger('incidents', logLevel), demoDataScale, database: new EmbeddedDocumentDatabase() }),
+      createDocumentService('assets'),
+      createDocumentService('incidents'),
     ]);
     const subgraphs: Record<SubgraphName, SubgraphService> = { identity, assets, incidents };
     const subgraphUrls = {} as Record<SubgraphName, string>;
     for (const [name, service] of Object.entries(subgraphs) as Array<[SubgraphName, SubgraphService]>) {
-      closers.push(() => service.close());
+      // The service running under this name at the end, which startSubgraph may have replaced.
+      closers.push(() => subgraphs[name].close());
       const address = await listen(service.httpServer, 0, '127.0.0.1');
       subgraphUrls[name] = `http://127.0.0.1:${address.port}/graphql`;
     }
+    const stats = { identity: identity.stats, assets: assets.stats, incidents: incidents.stats };
+    const startSubgraph = async (name: DocumentSubgraphName) => {
+      const service = await createDocumentService(name);
+      try {
+        await listen(service.httpServer, Number(new URL(subgraphUrls[name]).port), '127.0.0.1');
+      } catch (error) {
+        await service.close();
+        throw error;
+      }
+      const stopped = subgraphs[name];
+      subgraphs[name] = service;
+      stats[name] = service.stats;
+      await stopped.close();
+    };
 
     const gatewayEnv: Record<string, string> = {
       PALISADE_DATA_DIR: dataDir,
@@ -109,13 +157,19 @@ export async function startGraph(options: GraphOptions = {}): Promise<Graph> {
       LOG_LEVEL: logLevel,
       PORT: '0',
       AUDIT_LOG: process.env.AUDIT_LOG ?? 'off',
+      ...(options.production ? await productionEnv(dataDir) : {}),
+      ...options.gatewayEnv,
     };
     const gatewayConfig = (env: Record<string, string> = {}) => readGatewayConfig({ ...gatewayEnv, ...env });
-    const gateway: Gateway = await createGateway(gatewayConfig());
-    closers.push(() => gateway.close());
-    const address = await listen(gateway.httpServer, 0, '127.0.0.1');
-    const origin = `http://127.0.0.1:${address.port}`;
-    const url = `${origin}/graphql`;
+    const startGateway = async (env: Record<string, string> = {}, startOptions: { logger?: Logger } = {}): Promise<StartedGateway> => {
+      const config = gatewayConfig(env);
+      const started = await createGateway(config, startOptions.logger ?? createLogger('gateway', config.logLevel));
+      closers.push(() => started.close());
+      const address = await listen(started.httpServer, 0, '127.0.0.1');
+      const origin = `http://127.0.0.1:${address.port}`;
+      return { gateway: started, url: `${origin}/graphql`, origin };
+    };
+    const { url, origin } = await startGateway();
 
     const token = (opts: TokenOptions = {}) =>
       signDevelopmentToken({
@@ -135,8 +189,12 @@ export async function startGraph(options: GraphOptions = {}): Promise<Graph> {
       origin,
       subgraphUrls,
       token,
-      stats: { identity: identity.stats, assets: assets.stats, incidents: incidents.stats },
+      stats,
       gatewayConfig,
+      startGateway,
+      gatewayEnv,
+      stopSubgraph: (name) => subgraphs[name].close(),
+      startSubgraph,
       request: (query, requestOptions = {}) => postGraphQL(url, query, requestOptions.variables, requestOptions.token === undefined ? defaultToken : requestOptions.token, requestOptions.headers),
       close,
     };
@@ -144,6 +202,16 @@ export async function startGraph(options: GraphOptions = {}): Promise<Graph> {
     await close();
     throw error;
   }
+}
+
+/** What NODE_ENV=production requires of the gateway, served by the development key in `dataDir`. */
+async function productionEnv(dataDir: string): Promise<Record<string, string>> {
+  const redisUrl = process.env.REDIS_URL;
+  if (!redisUrl) throw new Error('startGraph({ production: true }) needs REDIS_URL: production gateways share state through Redis');
+  const { publicJwk } = await loadOrCreateDevelopmentKey(dataDir);
+  const jwksFile = join(dataDir, 'jwks.json');
+  writeFileSync(jwksFile, JSON.stringify({ keys: [publicJwk] }));
+  return { NODE_ENV: 'production', JWKS_FILE: jwksFile, JWT_ISSUER: DEVELOPMENT_ISSUER, JWT_AUDIENCE: DEVELOPMENT_AUDIENCE, REDIS_URL: redisUrl };
 }
 
 export async function postGraphQL(

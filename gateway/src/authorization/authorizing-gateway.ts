@@ -34,6 +34,8 @@ export interface AuthorizingGatewayOptions {
   logger: Logger;
   /** Decisions kept per (operation, scope set); bounded, least recently used first out. */
   decisionCacheSize?: number;
+  /** Called on every look-up in the decision cache, for metrics. */
+  onDecisionLookup?: (result: 'hit' | 'miss') => void;
 }
 
 interface SchemaState {
@@ -113,6 +115,7 @@ export class AuthorizingGateway implements GatewayInterface {
     const isSatisfied = (requirement: Requirement) => satisfies(requirement, principal, this.options.policies);
     const key = `${requestContext.queryHash}\u0000${requestContext.operationName ?? ''}\u0000${this.grantKey(principal)}`;
     const cached = state.decisions.get(key);
+    this.options.onDecisionLookup?.(cached ? 'hit' : 'miss');
     if (cached) {
       state.decisions.delete(key);
       state.decisions.set(key, cached);

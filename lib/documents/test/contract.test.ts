@@ -312,6 +312,31 @@ function describeDocumentStoreContract(title: string, store: StoreUnderTest, ski
       expect(database.stats.roundTrips - before).toBe(9);
     });
 
+    test('reports every round trip to its observer, by operation, and still counts each one', async () => {
+      const reported: string[] = [];
+      database.observe = (operation, seconds) => {
+        expect(seconds).toBeGreaterThanOrEqual(0);
+        reported.push(operation);
+      };
+      try {
+        const before = database.stats.roundTrips;
+        await things.find({ tenant: 'acme' });
+        await things.findOne({ uid: 'acme-1' });
+        await things.countDocuments({});
+        await things.aggregate([{ $match: { tenant: 'acme' } }]);
+        await things.insertOne(thing('acme', 7, 'foxtrot', 1));
+        await things.insertMany([thing('acme', 8, 'golf', 1)]);
+        await things.findOneAndUpdate({ uid: 'acme-7' }, { $set: { score: 2 } });
+        await things.deleteMany({ uid: 'acme-8' });
+        await things.createIndexes([{ key: { uid: 1 }, name: 'uid_unique', unique: true }]);
+        await expect(attempt(() => things.insertOne(thing('acme', 7, 'again', 1)))).rejects.toBeInstanceOf(DuplicateKeyError);
+        expect(reported).toEqual(['find', 'findOne', 'count', 'aggregate', 'insert', 'insert', 'update', 'delete', 'createIndexes', 'insert']);
+        expect(database.stats.roundTrips - before).toBe(reported.length);
+      } finally {
+        database.observe = undefined;
+      }
+    });
+
     describe('TenantScopedCollection', () => {
       let acme: TenantScopedCollection<Thing>;
       beforeEach(() => {

@@ -34,6 +34,26 @@ describe(`SqlDatabase on ${process.env.DATABASE_URL ? 'the PostgreSQL server at 
     expect(database.stats.roundTrips - before).toBe(1 + 4);
   });
 
+  it('reports every statement it counts to its observer, and each transaction as a whole, committed or rolled back', async () => {
+    const reported: string[] = [];
+    database.observe = (operation, seconds) => {
+      expect(seconds).toBeGreaterThanOrEqual(0);
+      reported.push(operation);
+    };
+    try {
+      const before = database.stats.roundTrips;
+      await database.query('SELECT 1');
+      await database.exec('SELECT 1; SELECT 2');
+      await database.transaction((tx) => tx.query('SELECT 1'));
+      await expect(database.query('SELECT * FROM missing_table')).rejects.toThrow(/missing_table/);
+      await expect(database.transaction((tx) => tx.query('SELECT * FROM missing_table'))).rejects.toThrow(/missing_table/);
+      expect(reported).toEqual(['query', 'exec', 'exec', 'query', 'exec', 'transaction', 'query', 'exec', 'query', 'exec', 'transaction']);
+      expect(database.stats.roundTrips - before).toBe(reported.filter((operation) => operation !== 'transaction').length);
+    } finally {
+      database.observe = undefined;
+    }
+  });
+
   it('commits a transaction and returns what its function returned', async () => {
     const result = await database.transaction(async (tx) => {
       await tx.query("INSERT INTO items VALUES ('a', '{}', now())");

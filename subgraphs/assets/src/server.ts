@@ -6,6 +6,7 @@ import { close as closeHttpServer, type Readiness } from '../../../lib/http-serv
 import type { Logger } from '../../../lib/logger';
 import type { Principal } from '../../../lib/principal';
 import type { SubgraphService } from '../../../lib/service';
+import { SubgraphMetrics } from '../../../lib/subgraph-metrics';
 import { createSubgraphApollo, createSubgraphHttpServer, type SubgraphContext } from '../../../lib/subgraph-server';
 import { ASSETS_COLLECTION, type AssetDocument } from './data/asset-document';
 import { prepareAssetStore } from './data/asset-store';
@@ -32,11 +33,15 @@ export interface AssetsService extends SubgraphService {
   /** For tests that run operations without HTTP (executeOperation with a context from createLoaders). */
   readonly apollo: ApolloServer<SubgraphContext<AssetLoaders>>;
   createLoaders(principal: Principal): AssetLoaders;
+  /** What /metrics serves: database operation durations, loader batch sizes, requests. */
+  readonly metrics: SubgraphMetrics;
 }
 
 /** Builds the assets subgraph over its store: indexes, demo data, Apollo Server and the HTTP server. Never listens. */
 export async function createAssetsService(options: AssetsServiceOptions): Promise<AssetsService> {
   const database = options.database ?? (await openDocumentDatabase(options.mongodbUrl, DEFAULT_DATABASE));
+  const metrics = new SubgraphMetrics(SERVICE_NAME);
+  database.observe = metrics.observeDatabase;
   try {
     await prepareAssetStore(database, options);
   } catch (error) {
@@ -44,13 +49,14 @@ export async function createAssetsService(options: AssetsServiceOptions): Promis
     throw error;
   }
   const collection = database.collection<AssetDocument>(ASSETS_COLLECTION);
-  const createLoaders = (principal: Principal) => createAssetLoaders(collection, principal);
+  const createLoaders = (principal: Principal) => createAssetLoaders(collection, principal, metrics);
   const apollo = createSubgraphApollo({
     name: SERVICE_NAME,
     typeDefs: readFileSync(join(__dirname, '..', 'schema.graphql'), 'utf8'),
     resolvers,
     createLoaders,
     logger: options.logger,
+    metrics,
   });
   await apollo.start();
 
@@ -63,7 +69,7 @@ export async function createAssetsService(options: AssetsServiceOptions): Promis
       return { ready: false, checks: { database: 'unavailable' } };
     }
   };
-  const httpServer = createSubgraphHttpServer({ apollo, createLoaders, principalSecret: options.principalSecret, readiness, logger: options.logger });
+  const httpServer = createSubgraphHttpServer({ apollo, createLoaders, principalSecret: options.principalSecret, readiness, logger: options.logger, metrics });
 
   let closing: Promise<void> | undefined;
   const close = async () => {
@@ -77,6 +83,7 @@ export async function createAssetsService(options: AssetsServiceOptions): Promis
     stats: database.stats,
     apollo,
     createLoaders,
+    metrics,
     readiness,
     close: () => (closing ??= close()),
   };

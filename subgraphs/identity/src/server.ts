@@ -7,6 +7,7 @@ import type { Logger } from '../../../lib/logger';
 import type { Principal } from '../../../lib/principal';
 import type { SubgraphService } from '../../../lib/service';
 import { openSqlDatabase, PreparedDatabase, type SqlDatabase } from '../../../lib/sql';
+import { SubgraphMetrics } from '../../../lib/subgraph-metrics';
 import { createSubgraphApollo, createSubgraphHttpServer, type SubgraphContext } from '../../../lib/subgraph-server';
 import { identityLoaderFactory, type IdentityLoaders } from './data/loaders';
 import { prepareIdentityDatabase } from './data/prepare';
@@ -29,6 +30,8 @@ export interface IdentityService extends SubgraphService {
   /** For tests that run operations without HTTP (executeOperation with a context from createLoaders). */
   readonly apollo: ApolloServer<SubgraphContext<IdentityLoaders>>;
   createLoaders(principal: Principal): IdentityLoaders;
+  /** What /metrics serves: database statement durations, loader batch sizes, requests. */
+  readonly metrics: SubgraphMetrics;
 }
 
 /**
@@ -39,6 +42,8 @@ export interface IdentityService extends SubgraphService {
 export async function createIdentityService(options: IdentityServiceOptions): Promise<IdentityService> {
   const { logger } = options;
   const database = options.database ?? (await openSqlDatabase(options.databaseUrl, { logger }));
+  const metrics = new SubgraphMetrics(SERVICE_NAME);
+  database.observe = metrics.observeDatabase;
   const store = new PreparedDatabase(database, (db) => prepareIdentityDatabase(db, options.demoDataScale, logger));
   try {
     await store.prepare();
@@ -50,13 +55,14 @@ export async function createIdentityService(options: IdentityServiceOptions): Pr
     logger.error({ err: error }, 'the identity database is unavailable; serving DATABASE_UNAVAILABLE until it answers');
   }
 
-  const createLoaders = identityLoaderFactory(store);
+  const createLoaders = identityLoaderFactory(store, metrics);
   const apollo = createSubgraphApollo({
     name: SERVICE_NAME,
     typeDefs: readFileSync(join(__dirname, '..', 'schema.graphql'), 'utf8'),
     resolvers: identityResolvers,
     createLoaders,
     logger,
+    metrics,
   });
   await apollo.start();
 
@@ -70,7 +76,7 @@ export async function createIdentityService(options: IdentityServiceOptions): Pr
       return { ready: false, checks: { database: error instanceof StoreUnavailableError ? 'unavailable' : 'migration failed' } };
     }
   };
-  const httpServer = createSubgraphHttpServer({ apollo, createLoaders, principalSecret: options.principalSecret, readiness, logger });
+  const httpServer = createSubgraphHttpServer({ apollo, createLoaders, principalSecret: options.principalSecret, readiness, logger, metrics });
 
   let closing: Promise<void> | undefined;
   const close = async () => {
@@ -84,6 +90,7 @@ export async function createIdentityService(options: IdentityServiceOptions): Pr
     stats: database.stats,
     apollo,
     createLoaders,
+    metrics,
     readiness,
     close: () => (closing ??= close()),
   };

@@ -1,3 +1,5 @@
+// First: tracing (when OTEL_* ask for it) must be set up before the modules below are loaded.
+import './start-tracing';
 import { ConfigError } from '../../../lib/errors';
 import { createLogger } from '../../../lib/logger';
 import { runService } from '../../../lib/service';

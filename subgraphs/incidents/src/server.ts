@@ -6,6 +6,7 @@ import { close as closeHttpServer, type Readiness } from '../../../lib/http-serv
 import type { Logger } from '../../../lib/logger';
 import type { Principal } from '../../../lib/principal';
 import type { SubgraphService } from '../../../lib/service';
+import { SubgraphMetrics } from '../../../lib/subgraph-metrics';
 import { createSubgraphApollo, createSubgraphHttpServer, type SubgraphContext } from '../../../lib/subgraph-server';
 import { INCIDENTS_COLLECTION, type IncidentDocument } from './data/incident-document';
 import { prepareIncidentStore } from './data/incident-store';
@@ -31,11 +32,15 @@ export interface IncidentsService extends SubgraphService {
   /** For tests that run operations without HTTP (executeOperation with a context from createLoaders). */
   readonly apollo: ApolloServer<SubgraphContext<IncidentLoaders>>;
   createLoaders(principal: Principal): IncidentLoaders;
+  /** What /metrics serves: database operation durations, loader batch sizes, requests. */
+  readonly metrics: SubgraphMetrics;
 }
 
 /** Builds the incidents subgraph over its store: indexes, demo data, Apollo Server and the HTTP server. Never listens. */
 export async function createIncidentsService(options: IncidentsServiceOptions): Promise<IncidentsService> {
   const database = options.database ?? (await openDocumentDatabase(options.mongodbUrl, DEFAULT_DATABASE));
+  const metrics = new SubgraphMetrics(SERVICE_NAME);
+  database.observe = metrics.observeDatabase;
   try {
     await prepareIncidentStore(database, options);
   } catch (error) {
@@ -43,13 +48,14 @@ export async function createIncidentsService(options: IncidentsServiceOptions): 
     throw error;
   }
   const collection = database.collection<IncidentDocument>(INCIDENTS_COLLECTION);
-  const createLoaders = (principal: Principal) => createIncidentLoaders(collection, principal);
+  const createLoaders = (principal: Principal) => createIncidentLoaders(collection, principal, metrics);
   const apollo = createSubgraphApollo({
     name: SERVICE_NAME,
     typeDefs: readFileSync(join(__dirname, '..', 'schema.graphql'), 'utf8'),
     resolvers,
     createLoaders,
     logger: options.logger,
+    metrics,
   });
   await apollo.start();
 
@@ -62,7 +68,7 @@ export async function createIncidentsService(options: IncidentsServiceOptions): 
       return { ready: false, checks: { database: 'unavailable' } };
     }
   };
-  const httpServer = createSubgraphHttpServer({ apollo, createLoaders, principalSecret: options.principalSecret, readiness, logger: options.logger });
+  const httpServer = createSubgraphHttpServer({ apollo, createLoaders, principalSecret: options.principalSecret, readiness, logger: options.logger, metrics });
 
   let closing: Promise<void> | undefined;
   const close = async () => {
@@ -76,6 +82,7 @@ export async function createIncidentsService(options: IncidentsServiceOptions): 
     stats: database.stats,
     apollo,
     createLoaders,
+    metrics,
     readiness,
     close: () => (closing ??= close()),
   };

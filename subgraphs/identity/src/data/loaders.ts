@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import type { PageRequest } from '../../../../lib/connection';
 import type { Principal } from '../../../../lib/principal';
 import type { PreparedDatabase } from '../../../../lib/sql';
+import { observedBatch, type SubgraphMetrics } from '../../../../lib/subgraph-metrics';
 import { AccountRepository } from './account-repository';
 import { allForEachKey, oneForEachKey } from './batch';
 import { GroupRepository } from './group-repository';
@@ -29,8 +30,9 @@ export interface IdentityLoaders {
 /**
  * Returns the per-request factory that the HTTP server calls with the verified principal. The tenant of every
  * repository, and so of every batch, is the principal's; loaders live for one request and are never shared.
+ * With metrics, each batch's size is recorded under the loader's name.
  */
-export function identityLoaderFactory(store: PreparedDatabase): (principal: Principal) => IdentityLoaders {
+export function identityLoaderFactory(store: PreparedDatabase, metrics?: SubgraphMetrics): (principal: Principal) => IdentityLoaders {
   return (principal) => {
     const sql = tenantSql(store, principal.tenant);
     const users = new UserRepository(sql, principal.tenant);
@@ -39,19 +41,21 @@ export function identityLoaderFactory(store: PreparedDatabase): (principal: Prin
     const accounts = new AccountRepository(sql, principal.tenant);
     const memberLoaders = new Map<string, DataLoader<string, Page<UserRow>>>();
     return {
-      user: new DataLoader(async (uids) => oneForEachKey(uids, await users.byUids(uids), (row) => row.uid)),
-      group: new DataLoader(async (uids) => oneForEachKey(uids, await groups.byUids(uids), (row) => row.uid)),
-      groupsOfUser: new DataLoader(async (uids) => allForEachKey(uids, await groups.ofUsers(uids), 'userUid')),
-      rolesOfUser: new DataLoader(async (uids) => allForEachKey(uids, await roles.ofUsers(uids), 'userUid')),
-      accountsOfUser: new DataLoader(async (uids) => allForEachKey(uids, await accounts.ofUsers(uids), 'userUid')),
+      user: new DataLoader(observedBatch('user', metrics, async (uids) => oneForEachKey(uids, await users.byUids(uids), (row) => row.uid))),
+      group: new DataLoader(observedBatch('group', metrics, async (uids) => oneForEachKey(uids, await groups.byUids(uids), (row) => row.uid))),
+      groupsOfUser: new DataLoader(observedBatch('groupsOfUser', metrics, async (uids) => allForEachKey(uids, await groups.ofUsers(uids), 'userUid'))),
+      rolesOfUser: new DataLoader(observedBatch('rolesOfUser', metrics, async (uids) => allForEachKey(uids, await roles.ofUsers(uids), 'userUid'))),
+      accountsOfUser: new DataLoader(observedBatch('accountsOfUser', metrics, async (uids) => allForEachKey(uids, await accounts.ofUsers(uids), 'userUid'))),
       membersOfGroup(page) {
         const key = JSON.stringify([page.first, page.after ?? null]);
         let loader = memberLoaders.get(key);
         if (!loader) {
-          loader = new DataLoader(async (groupUids) => {
-            const pages = await users.membersOfGroups(groupUids, page);
-            return groupUids.map((uid) => pages.get(uid) ?? { rows: [], totalCount: 0 });
-          });
+          loader = new DataLoader(
+            observedBatch('membersOfGroup', metrics, async (groupUids) => {
+              const pages = await users.membersOfGroups(groupUids, page);
+              return groupUids.map((uid) => pages.get(uid) ?? { rows: [], totalCount: 0 });
+            }),
+          );
           memberLoaders.set(key, loader);
         }
         return loader;

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { TenantScopedCollection, type DocumentCollection } from '../../../../lib/documents';
 import type { Principal } from '../../../../lib/principal';
+import { observedBatch, type SubgraphMetrics } from '../../../../lib/subgraph-metrics';
 import { IncidentCommands } from './incident-commands';
 import type { IncidentDocument } from './incident-document';
 import type { IncidentListQuery } from './incident-query';
@@ -20,33 +21,38 @@ export interface IncidentLoaders {
 
 /**
  * Builds one request's loaders for one principal. The collection is wrapped in the tenant filter here, with
- * the tenant of the verified principal, so every key and every batch below belongs to that tenant.
+ * the tenant of the verified principal, so every key and every batch below belongs to that tenant. With
+ * metrics, each batch's size is recorded under the loader's name.
  */
-export function createIncidentLoaders(collection: DocumentCollection<IncidentDocument>, principal: Principal): IncidentLoaders {
+export function createIncidentLoaders(collection: DocumentCollection<IncidentDocument>, principal: Principal, metrics?: SubgraphMetrics): IncidentLoaders {
   const repository = new IncidentRepository(new TenantScopedCollection(collection, principal.tenant));
   return {
     repository,
     commands: new IncidentCommands(repository, principal.sub),
-    incidentByUid: new DataLoader(async (uids) => {
-      const byUid = new Map((await repository.findByUids(uids)).map((incident) => [incident.uid, incident]));
-      return uids.map((uid) => byUid.get(uid) ?? null);
-    }),
-    incidentsOfUser: pageLoader(repository, 'user'),
-    incidentsOfAsset: pageLoader(repository, 'asset'),
+    incidentByUid: new DataLoader(
+      observedBatch('incidentByUid', metrics, async (uids) => {
+        const byUid = new Map((await repository.findByUids(uids)).map((incident) => [incident.uid, incident]));
+        return uids.map((uid) => byUid.get(uid) ?? null);
+      }),
+    ),
+    incidentsOfUser: pageLoader(repository, 'user', 'incidentsOfUser', metrics),
+    incidentsOfAsset: pageLoader(repository, 'asset', 'incidentsOfAsset', metrics),
   };
 }
 
 /** One DataLoader per distinct set of arguments, so that each batch is one query for parents that ask alike. */
-function pageLoader(repository: IncidentRepository, parent: IncidentParent): IncidentPageLoader {
+function pageLoader(repository: IncidentRepository, parent: IncidentParent, name: string, metrics: SubgraphMetrics | undefined): IncidentPageLoader {
   const loaders = new Map<string, DataLoader<string, IncidentPage>>();
   return (parentUid, query) => {
     const key = JSON.stringify(query);
     let loader = loaders.get(key);
     if (!loader) {
-      loader = new DataLoader(async (parentUids) => {
-        const pages = await repository.pagesByParent(parent, parentUids, query);
-        return parentUids.map((uid) => pages.get(uid) ?? { rows: [], totalCount: 0 });
-      });
+      loader = new DataLoader(
+        observedBatch(name, metrics, async (parentUids) => {
+          const pages = await repository.pagesByParent(parent, parentUids, query);
+          return parentUids.map((uid) => pages.get(uid) ?? { rows: [], totalCount: 0 });
+        }),
+      );
       loaders.set(key, loader);
     }
     return loader.load(parentUid);

@@ -1,0 +1,107 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PORT_LINE_PREFIX } from './serve-child';
+
+const ROOT = join(__dirname, '..');
+const START_TIMEOUT_MS = 120_000;
+const STOP_TIMEOUT_MS = 30_000;
+const KEPT_OUTPUT_BYTES = 8_000;
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
+const CLOCK_TICKS = 100;
+
+/** A gateway running as a child process, whose memory and CPU time are its own. */
+export interface GatewayProcess {
+  name: string;
+  url: string;
+  pid: number;
+  /** The last of what it printed, for a report when something went wrong. */
+  output(): string;
+  /** SIGTERM, then SIGKILL if it has not exited within 30 s. */
+  stop(): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+// If the benchmark dies, its children must not outlive it.
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/**
+ * Starts `node [--cpu-prof ...] --import tsx <script>` with `env` and waits for the port it announces.
+ * Only loopback addresses are configured for it.
+ */
+export async function startGatewayProcess(name: string, script: string, env: Record<string, string>, options: { cpuProfileDir?: string } = {}): Promise<GatewayProcess> {
+  const profile = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(ROOT, script)], {
+    cwd: ROOT,
+    env: childEnvironment(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  let kept = '';
+  const keep = (chunk: Buffer) => {
+    kept = (kept + chunk.toString('utf8')).slice(-KEPT_OUTPUT_BYTES);
+  };
+  child.stderr!.on('data', keep);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  void exited.then(() => running.delete(child));
+
+  const port = await new Promise<number>((resolve, reject) => {
+    let pending = '';
+    const timer = setTimeout(() => reject(new Error(`${name} did not announce its port within ${START_TIMEOUT_MS / 1000} s:\n${kept}`)), START_TIMEOUT_MS);
+    const onData = (chunk: Buffer) => {
+      keep(chunk);
+      pending += chunk.toString('utf8');
+      const line = pending.split('\n').find((l) => l.startsWith(PORT_LINE_PREFIX));
+      if (line) {
+        clearTimeout(timer);
+        resolve(Number(line.slice(PORT_LINE_PREFIX.length)));
+      }
+      pending = pending.slice(-200);
+    };
+    child.stdout!.on('data', onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with code ${code} before it listened:\n${kept}`));
+    });
+  });
+  // Logs and the audit trail keep flowing: the pipe is drained, the tail kept for diagnostics.
+  child.stdout!.removeAllListeners('data');
+  child.stdout!.on('data', keep);
+
+  const pid = child.pid!;
+  return {
+    name,
+    url: `http://127.0.0.1:${port}/graphql`,
+    pid,
+    output: () => kept,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** User plus system CPU time of a process since it started, in ms (10 ms resolution): utime + stime from /proc/<pid>/stat. */
+export function cpuMsOf(pid: number | 'self'): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+
+/**
+ * The child's environment: PATH and HOME from here, then `env`. Nothing else is inherited, so no APOLLO_KEY,
+ * OTEL_* or Hive token of the caller's can make a gateway report anywhere.
+ */
+function childEnvironment(env: Record<string, string>): Record<string, string> {
+  const inherited: Record<string, string> = {};
+  for (const name of ['PATH', 'HOME', 'TMPDIR']) {
+    const value = process.env[name];
+    if (value !== undefined) inherited[name] = value;
+  }
+  return { ...inherited, ...env };
+}

@@ -1,0 +1,82 @@
+import { parseArgs } from 'node:util';
+
+export interface BenchOptions {
+  scaling: boolean;
+  /** Seconds of measured load per gateway, per workload, per round. */
+  durationSeconds: number;
+  /** Seconds of unmeasured load before each measured run. */
+  warmupSeconds: number;
+  connections: number;
+  rounds: number;
+  /** Demo data scale of the comparison (1: about 1,000 users, 5,000 assets, 2,000 incidents). */
+  scale: number;
+  /** Demo data scales of the lookup figures in --scaling mode. */
+  scales: number[];
+  /** Writes a CPU profile of each gateway child into bench/results. */
+  profile: boolean;
+}
+
+export const USAGE = `Load-tests Palisade (A) against stock @apollo/gateway (B) and Hive Gateway (C) on the same subgraphs.
+
+Usage: npm run bench -- [options]
+
+  --duration <s>      measured seconds per gateway, per workload, per round     (default 20)
+  --warmup <s>        unmeasured seconds before each measured run               (default 3)
+  --connections <n>   concurrent keep-alive connections                         (default 50)
+  --rounds <n>        rounds; each round runs A, B, C in turn for each workload (default 2)
+  --scale <n>         demo data scale of the comparison                         (default 1)
+  --scaling           instead: board latency with first 10/50/100, and lookups at several data scales
+  --scales <list>     data scales for --scaling                                 (default 1,10)
+  --profile           write a CPU profile of each gateway process to bench/results/*.cpuprofile
+
+Set DATABASE_URL to run identity on PostgreSQL (a fresh database, dropped afterwards), and REDIS_URL to
+run A in its production configuration. Results: bench/results/latest.json or bench/results/scaling.json.`;
+
+export class UsageError extends Error {}
+
+export function parseBenchOptions(argv: string[]): BenchOptions | undefined {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      connections: { type: 'string' },
+      rounds: { type: 'string' },
+      scale: { type: 'string' },
+      scaling: { type: 'boolean' },
+      scales: { type: 'string' },
+      profile: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return undefined;
+  return {
+    scaling: values.scaling ?? false,
+    durationSeconds: positive('duration', values.duration, 20),
+    warmupSeconds: nonNegative('warmup', values.warmup, 3),
+    connections: positiveInt('connections', values.connections, 50),
+    rounds: positiveInt('rounds', values.rounds, 2),
+    scale: positive('scale', values.scale, 1),
+    scales: (values.scales ?? '1,10').split(',').map((s) => positive('scales', s.trim(), NaN)),
+    profile: values.profile ?? false,
+  };
+}
+
+function positive(name: string, raw: string | undefined, fallback: number): number {
+  const value = raw === undefined ? fallback : Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`--${name} must be a positive number, got ${raw}`);
+  return value;
+}
+
+function nonNegative(name: string, raw: string | undefined, fallback: number): number {
+  const value = raw === undefined ? fallback : Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new UsageError(`--${name} must be zero or more, got ${raw}`);
+  return value;
+}
+
+function positiveInt(name: string, raw: string | undefined, fallback: number): number {
+  const value = positive(name, raw, fallback);
+  if (!Number.isInteger(value)) throw new UsageError(`--${name} must be a whole number, got ${raw}`);
+  return value;
+}

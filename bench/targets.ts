@@ -1,0 +1,27 @@
+import { PRINCIPAL_HEADER, signPrincipal } from '../lib/principal';
+import type { GatewayProcess } from './gateway-process';
+import { GATEWAY_LABELS, type GatewayKey } from './gateways';
+import type { Target } from './measure';
+import { BENCH_PRINCIPAL } from './principal-data-source';
+import type { BenchSubgraphs } from './subgraphs';
+import { persistedRequestBody, textRequestBody, type ListedOperation, type Workload } from './workloads';
+
+/** The signed principal header for requests sent straight to a subgraph, valid for the whole run. */
+export function directHeaders(subgraphs: BenchSubgraphs, validForSeconds: number): Record<string, string> {
+  return { [PRINCIPAL_HEADER]: signPrincipal(BENCH_PRINCIPAL, Buffer.from(subgraphs.principalSecret, 'utf8'), Date.now(), validForSeconds) };
+}
+
+/** What one gateway needs for one workload: A is asked by persisted id with its token, B and C get the text. */
+export function gatewayTarget(key: GatewayKey, gateway: GatewayProcess, workload: Workload, manifest: ReadonlyMap<string, ListedOperation>, token: string): Target {
+  const operation = manifest.get(workload.operationName);
+  if (!operation) throw new Error(`${workload.operationName} is not in the manifest; rebuild it with npm run pq:build`);
+  const label = `${GATEWAY_LABELS[key]} ${workload.key}`;
+  return key === 'A'
+    ? { label, url: gateway.url, body: persistedRequestBody(operation, workload), headers: { authorization: `Bearer ${token}` }, process: gateway }
+    : { label, url: gateway.url, body: textRequestBody(operation, workload), headers: {}, process: gateway };
+}
+
+/** The workload sent straight to a subgraph with a signed principal: what a gateway adds is measured against it. */
+export function directTarget(label: string, url: string, operation: ListedOperation, workload: Workload, subgraphs: BenchSubgraphs, validForSeconds: number): Target {
+  return { label, url, body: textRequestBody(operation, workload), headers: directHeaders(subgraphs, validForSeconds) };
+}

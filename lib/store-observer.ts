@@ -1,0 +1,16 @@
+/**
+ * Told about each round trip to a store: which kind of operation it was (one of a small fixed set, never the
+ * statement or filter itself) and how long it took, in seconds. Subgraphs feed their metrics from it.
+ */
+export type StoreObserver<Operation extends string> = (operation: Operation, seconds: number) => void;
+
+/** Runs one round trip and reports its duration to the observer, whether it succeeds or fails. */
+export async function observeRoundTrip<Operation extends string, R>(observe: StoreObserver<Operation> | undefined, operation: Operation, roundTrip: () => Promise<R>): Promise<R> {
+  if (!observe) return roundTrip();
+  const started = process.hrtime.bigint();
+  try {
+    return await roundTrip();
+  } finally {
+    observe(operation, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+}

@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateDemoData } from '../lib/demo-data';
+import type { AuditRecord } from '../gateway/src/audit';
+import type { Gateway } from '../gateway/src/server';
+import { postGraphQL, startGraph, type Graph, type GraphQLResponse } from './support/graph';
+
+const DEMO_DATA_SCALE = 0.1;
+const demo = generateDemoData({ scale: DEMO_DATA_SCALE });
+/** Another user than the caller, owning a device with findings, so the variable's value is recognisable. */
+const looked = demo.identity.users.find(
+  (u) => u.tenant === 'acme' && u.uid !== 'usr-acme-00001' && u.email !== null && demo.assets.some((a) => a.ownerUid === u.uid && a.kind === 'DEVICE' && a.vulnerabilities.length > 0),
+)!;
+const SECRET_GROUP = 'grp-audit-marker-4b1d9e';
+
+const PROBE = `query AuditProbe($uid: ID!, $group: ID) {
+  user(uid: $uid) { uid email ownedAssets(first: 20) { edges { node { uid ... on Device { vulnerabilities(first: 3) { totalCount } } } } } }
+  users(first: 1, filter: { groupUid: $group }) { totalCount }
+}`;
+
+let graph: Graph;
+let dataDir: string;
+
+beforeAll(async () => {
+  graph = await startGraph({ demoDataScale: DEMO_DATA_SCALE });
+  dataDir = mkdtempSync(join(tmpdir(), 'palisade-audit-'));
+});
+
+afterAll(async () => {
+  await graph?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** Runs `send` against a gateway that audits into a fresh file, stops it (which flushes the file) and returns the lines. */
+async function auditedLines(name: string, send: (url: string) => Promise<void>): Promise<string[]> {
+  const file = join(dataDir, `${name}.log`);
+  const { gateway, url }: { gateway: Gateway; url: string } = await graph.startGateway({ AUDIT_LOG: file });
+  try {
+    await send(url);
+  } finally {
+    await gateway.close();
+  }
+  return readFileSync(file, 'utf8').split('\n').filter((line) => line !== '');
+}
+
+describe('the audit trail (AUDIT_LOG=<file>)', () => {
+  it('writes one JSON line per operation: who, what, which sensitive fields were read and which denied, never a token or a variable', async () => {
+    const token = await graph.token({ clientId: 'analyst-console', scopes: ['identity:read', 'pii:read', 'assets:read'] });
+    let requestId: string | null = null;
+    const lines = await auditedLines('operation', async (url) => {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: PROBE, operationName: 'AuditProbe', variables: { uid: looked.uid, group: SECRET_GROUP } }),
+      });
+      requestId = response.headers.get('x-request-id');
+      const body = (await response.json()) as GraphQLResponse['body'];
+      // The operation did what the line says: the email was read and the findings were withheld.
+      expect(body.data!.user.email).toBe(looked.email);
+      expect(body.errors).toEqual([expect.objectContaining({ extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' } })]);
+    });
+
+    expect(lines).toHaveLength(1);
+    const record = JSON.parse(lines[0]) as AuditRecord;
+    expect(record).toEqual({
+      time: expect.any(String),
+      requestId,
+      sub: 'usr-acme-00001',
+      clientId: 'analyst-console',
+      kind: 'user',
+      tenant: 'acme',
+      operationName: 'AuditProbe',
+      operationId: createHash('sha256').update(PROBE).digest('hex'),
+      sensitiveFieldsRead: expect.arrayContaining(['User.email']),
+      deniedFields: [expect.stringMatching(/^(Device|Asset)\.vulnerabilities$/)],
+      outcome: 'partial',
+      errorCodes: ['UNAUTHORIZED_FIELD_OR_TYPE'],
+      durationMs: expect.any(Number),
+    });
+    expect(requestId).toEqual(expect.any(String));
+    expect(Date.now() - Date.parse(record.time)).toBeLessThan(60_000);
+    expect(record.durationMs).toBeGreaterThanOrEqual(0);
+    expect(record.sensitiveFieldsRead).not.toContainEqual(expect.stringMatching(/vulnerabilities/));
+
+    const [, , signature] = token.split('.');
+    for (const secret of [token, signature, looked.uid, SECRET_GROUP]) expect(lines[0]).not.toContain(secret);
+  });
+
+  it('writes a line with outcome unauthenticated, and without the token, for a refused token', async () => {
+    const genuine = await graph.token();
+    const forged = `${genuine.slice(0, -8)}AAAAAAAA`;
+    const lines = await auditedLines('unauthenticated', async (url) => {
+      const { status } = await postGraphQL(url, '{ users(first: 1) { totalCount } }', undefined, forged);
+      expect(status).toBe(401);
+    });
+
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0])).toMatchObject({ outcome: 'unauthenticated', sub: null, tenant: null, errorCodes: ['UNAUTHENTICATED'] });
+    const [header, payload] = forged.split('.');
+    for (const part of [forged, header, payload, 'AAAAAAAA']) expect(lines[0]).not.toContain(part);
+  });
+});

@@ -1,0 +1,356 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as delay } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { close, listen } from '../lib/http-server';
+import { postGraphQL, readOperation, startGraph, type Graph } from './support/graph';
+
+const rootDir = join(__dirname, '..');
+const INCIDENT_BOARD = readOperation('IncidentBoard');
+const PEOPLE = readOperation('People');
+const SUBGRAPHS = ['identity', 'assets', 'incidents'];
+
+let graph: Graph;
+let token: string;
+const cleanups: Array<() => Promise<unknown> | void> = [];
+
+beforeAll(async () => {
+  graph = await startGraph({ demoDataScale: 0.02 });
+  token = await graph.token();
+});
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+afterAll(async () => {
+  await graph?.close();
+});
+
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** The samples of a Prometheus text exposition. */
+function parseMetrics(text: string): Sample[] {
+  const samples: Sample[] = [];
+  for (const line of text.split('\n')) {
+    const match = /^([A-Za-z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match) continue;
+    const labels: Record<string, string> = {};
+    for (const [, name, value] of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[name] = value;
+    samples.push({ name: match[1], labels, value: Number(match[3]) });
+  }
+  return samples;
+}
+
+async function scrape(origin: string): Promise<Sample[]> {
+  const response = await fetch(`${origin}/metrics`);
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+  return parseMetrics(await response.text());
+}
+
+/** The sum of the samples named `name` whose labels include `labels`. */
+function total(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
+  return samples
+    .filter((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value))
+    .reduce((sum, sample) => sum + sample.value, 0);
+}
+
+/** Calls `attempt` until it returns a value, waiting `intervalMs` between calls, for at most `timeoutMs`. */
+async function pollUntil<T>(what: string, attempt: () => Promise<T | undefined>, timeoutMs = 5000, intervalMs = 50): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = await attempt();
+    if (value !== undefined) return value;
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await delay(intervalMs);
+  }
+}
+
+describe('supergraph hot reload through the running gateway', () => {
+  const DESCRIBE_INCIDENT = '{ __type(name: "Incident") { description } }';
+
+  it('serves a valid changed supergraph and counts it; refuses a broken one and keeps serving the last good one', async () => {
+    const committed = readFileSync(join(rootDir, 'schema', 'supergraph.graphql'), 'utf8');
+    const directory = mkdtempSync(join(tmpdir(), 'palisade-reload-'));
+    cleanups.push(() => rmSync(directory, { recursive: true, force: true }));
+    const path = join(directory, 'supergraph.graphql');
+    // Replaced by a rename, as editors and Kubernetes ConfigMaps do, so the gateway never reads half a file.
+    const replace = (text: string) => {
+      writeFileSync(`${path}.next`, text);
+      renameSync(`${path}.next`, path);
+    };
+    writeFileSync(path, committed);
+    const gateway = await graph.startGateway({ SUPERGRAPH_PATH: path });
+    const reloads = async (result: string) => total(await scrape(gateway.origin), 'palisade_gateway_supergraph_reloads_total', { result });
+    const description = async () => {
+      const { status, body } = await postGraphQL(gateway.url, DESCRIBE_INCIDENT, undefined, token);
+      expect(status).toBe(200);
+      expect(body.errors).toBeUndefined();
+      return body.data!.__type.description as string;
+    };
+
+    expect(await description()).toBe('OCSF Incident.');
+    expect(await reloads('applied')).toBe(0);
+
+    expect(committed).toContain('"""OCSF Incident."""\ntype Incident\n');
+    replace(committed.replace('"""OCSF Incident."""\ntype Incident\n', '"""OCSF Incident, reloaded."""\ntype Incident\n'));
+    await pollUntil('the reload', async () => ((await reloads('applied')) === 1 ? true : undefined));
+    expect(await description()).toBe('OCSF Incident, reloaded.');
+    expect(await reloads('refused')).toBe(0);
+
+    // Cut off halfway, as a copy that failed would leave it.
+    replace(committed.slice(0, Math.floor(committed.length / 2)));
+    await pollUntil('the refusal', async () => ((await reloads('refused')) === 1 ? true : undefined));
+    expect(await reloads('applied')).toBe(1);
+    expect(await description()).toBe('OCSF Incident, reloaded.');
+    const board = await postGraphQL(gateway.url, INCIDENT_BOARD, undefined, token);
+    expect(board.status).toBe(200);
+    expect(board.body.errors).toBeUndefined();
+    expect(board.body.data!.incidents.edges.length).toBeGreaterThan(0);
+  });
+});
+
+/**
+ * A proxy in front of a subgraph that holds its GraphQL requests until release() (other paths pass), so that
+ * a test has requests in flight through the gateway for as long as it needs.
+ */
+async function holdingProxy(target: string): Promise<{ url: string; held(): number; release(): void }> {
+  const targetUrl = new URL(target);
+  const held: Array<() => void> = [];
+  let holding = true;
+  const server: Server = createServer((incoming, outgoing) => {
+    const forward = () => {
+      const forwarded = httpRequest(
+        { host: targetUrl.hostname, port: targetUrl.port, path: incoming.url, method: incoming.method, headers: incoming.headers },
+        (answer) => {
+          outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(outgoing);
+        },
+      );
+      forwarded.on('error', () => outgoing.destroy());
+      incoming.pipe(forwarded);
+    };
+    if (holding && incoming.url === targetUrl.pathname) held.push(forward);
+    else forward();
+  });
+  const { port } = await listen(server, 0, '127.0.0.1');
+  cleanups.push(async () => {
+    server.closeAllConnections();
+    await close(server);
+  });
+  return {
+    url: `http://127.0.0.1:${port}${targetUrl.pathname}`,
+    held: () => held.length,
+    release: () => {
+      holding = false;
+      for (const forward of held.splice(0)) forward();
+    },
+  };
+}
+
+/** Runs gateway/src/index.ts as its own process on the harness's subgraphs; resolves with its origin once ready. */
+async function startGatewayProcess(env: Record<string, string>): Promise<{ child: ChildProcess; origin: string; exited: Promise<number | null> }> {
+  const { DATABASE_URL: _database, MONGODB_URL: _mongodb, REDIS_URL: _redis, ...inherited } = process.env;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/index.ts'], {
+    cwd: rootDir,
+    env: { ...inherited, ...graph.gatewayEnv, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  cleanups.push(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  // PORT=0: the port is the one the gateway logs, so no other process can take it between choosing and binding.
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (!line.startsWith('{')) return;
+      const entry = JSON.parse(line) as { msg?: string; url?: string };
+      if (entry.msg === 'gateway listening' && entry.url) resolve(entry.url);
+    });
+    void exited.then((code) => reject(new Error(`the gateway exited with ${code} before listening: ${stderr}`)));
+  });
+  const origin = new URL(url).origin;
+  await pollUntil('/readyz', async () => ((await fetch(`${origin}/readyz`)).status === 200 ? true : undefined), 10_000);
+  return { child, origin, exited };
+}
+
+/** Whether a new TCP connection to the port is refused. */
+function refusesConnections(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+  });
+}
+
+describe('SIGTERM while requests are in flight', () => {
+  it('finishes every request in flight with its data, refuses new connections, and exits 0', async () => {
+    const whole = await graph.request(INCIDENT_BOARD);
+    expect(whole.body.errors).toBeUndefined();
+    const proxy = await holdingProxy(graph.subgraphUrls.assets);
+    const { child, origin, exited } = await startGatewayProcess({ ASSETS_URL: proxy.url });
+
+    const inFlight = Array.from({ length: 4 }, () => postGraphQL(`${origin}/graphql`, INCIDENT_BOARD, undefined, token));
+    // Each request has fetched its incidents and waits on the assets subgraph.
+    await pollUntil('the requests to reach the assets subgraph', async () => (proxy.held() === inFlight.length ? true : undefined));
+
+    child.kill('SIGTERM');
+    const port = Number(new URL(origin).port);
+    await pollUntil('the listener to close', async () => ((await refusesConnections(port)) ? true : undefined));
+    await expect(postGraphQL(`${origin}/graphql`, PEOPLE, undefined, token)).rejects.toMatchObject({ cause: { code: 'ECONNREFUSED' } });
+    expect(child.exitCode).toBeNull();
+
+    proxy.release();
+    for (const response of await Promise.all(inFlight)) {
+      expect(response.status).toBe(200);
+      expect(response.body).toEqual(whole.body);
+    }
+    // Once the last request is answered, not at the shutdown deadline (20 s) that cuts stuck connections.
+    const answeredAt = performance.now();
+    expect(await exited).toBe(0);
+    expect(performance.now() - answeredAt).toBeLessThan(5000);
+  });
+});
+
+describe('metrics on /metrics', () => {
+  it('shows an IncidentBoard request, its duration, a fetch from each subgraph and each circuit closed', async () => {
+    const gateway = await graph.startGateway();
+    const response = await postGraphQL(gateway.url, INCIDENT_BOARD, undefined, token);
+    expect(response.body.errors).toBeUndefined();
+
+    const samples = await scrape(gateway.origin);
+    expect(total(samples, 'palisade_gateway_requests_total')).toBe(1);
+    expect(total(samples, 'palisade_gateway_requests_total', { operation: 'IncidentBoard', client_kind: 'user', outcome: 'success' })).toBe(1);
+    const duration = { operation: 'IncidentBoard', outcome: 'success' };
+    expect(total(samples, 'palisade_gateway_request_duration_seconds_count', duration)).toBe(1);
+    expect(total(samples, 'palisade_gateway_request_duration_seconds_bucket', { ...duration, le: '+Inf' })).toBe(1);
+    expect(total(samples, 'palisade_gateway_request_duration_seconds_sum', duration)).toBeGreaterThan(0);
+    for (const subgraph of SUBGRAPHS) {
+      expect(total(samples, 'palisade_gateway_subgraph_fetch_duration_seconds_count', { subgraph, outcome: 'ok' })).toBeGreaterThanOrEqual(1);
+      expect(total(samples, 'palisade_gateway_subgraph_fetch_duration_seconds_sum', { subgraph, outcome: 'ok' })).toBeGreaterThan(0);
+      expect(total(samples, 'palisade_gateway_subgraph_breaker_state', { subgraph })).toBe(0);
+    }
+    // Every fetch succeeded.
+    const fetches = samples.filter((sample) => sample.name === 'palisade_gateway_subgraph_fetch_duration_seconds_count' && sample.value > 0);
+    expect(new Set(fetches.map((sample) => sample.labels.outcome))).toEqual(new Set(['ok']));
+  });
+
+  it('shows which subgraph fails, how, and its circuit open, beside the ones that serve', async () => {
+    const unreachable = createServer();
+    const { port } = await listen(unreachable, 0, '127.0.0.1');
+    await close(unreachable);
+    const gateway = await graph.startGateway({ ASSETS_URL: `http://127.0.0.1:${port}/graphql`, BREAKER_FAILURE_THRESHOLD: '1', BREAKER_COOLDOWN_MS: '60000' });
+    for (let round = 0; round < 2; round++) {
+      const response = await postGraphQL(gateway.url, INCIDENT_BOARD, undefined, token);
+      expect(response.body.data!.incidents.edges.length).toBeGreaterThan(0);
+    }
+
+    const samples = await scrape(gateway.origin);
+    const fetches = (subgraph: string, outcome: string) => total(samples, 'palisade_gateway_subgraph_fetch_duration_seconds_count', { subgraph, outcome });
+    // The first call: three refused connections (two retries); the second: refused by the open circuit.
+    expect(fetches('assets', 'network_error')).toBe(3);
+    expect(fetches('assets', 'circuit_open')).toBe(1);
+    expect(fetches('assets', 'ok')).toBe(0);
+    expect(total(samples, 'palisade_gateway_subgraph_breaker_state', { subgraph: 'assets' })).toBe(2);
+    for (const subgraph of ['identity', 'incidents']) {
+      expect(fetches(subgraph, 'ok')).toBeGreaterThanOrEqual(2);
+      expect(total(samples, 'palisade_gateway_subgraph_breaker_state', { subgraph })).toBe(0);
+    }
+    expect(total(samples, 'palisade_gateway_requests_total', { operation: 'IncidentBoard', outcome: 'partial' })).toBe(2);
+  });
+});
+
+/** A forced full garbage collection: global.gc under --expose-gc, else the same function exposed now. */
+function garbageCollector(): (() => void) | undefined {
+  if (typeof global.gc === 'function') return global.gc;
+  try {
+    setFlagsFromString('--expose-gc');
+    return runInNewContext('gc') as () => void;
+  } catch {
+    return undefined;
+  }
+}
+
+describe('memory under many distinct operations', () => {
+  const OPERATIONS = 3000;
+  /** Past every cap: 200 operation names on metrics, 1000 operation shapes, 2000 authorization decisions. */
+  const FILLING = 2200;
+  const OPERATION_NAME_CAP = 200;
+  const CONCURRENCY = 8;
+  const operation = (index: number) => `query Distinct${index} { alias${index}: __typename }`;
+
+  async function sendAll(url: string, from: number, to: number): Promise<void> {
+    let next = from;
+    const worker = async () => {
+      while (next < to) {
+        const index = next++;
+        const { status, body } = await postGraphQL(url, operation(index), undefined, token);
+        if (status !== 200 || body.errors) throw new Error(`operation ${index}: ${status} ${JSON.stringify(body.errors)}`);
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  }
+
+  it('keeps metric series, the shape cache and the decision cache bounded, and memory with them', async () => {
+    const gateway = await graph.startGateway({ CLIENT_POLICIES: JSON.stringify({ user: { rateLimit: { requests: 100_000 } } }) });
+    const gc = garbageCollector();
+    const memory = () => {
+      gc!();
+      return process.memoryUsage();
+    };
+
+    await sendAll(gateway.url, 0, FILLING);
+    const filled = gc ? memory() : undefined;
+    await sendAll(gateway.url, FILLING, OPERATIONS);
+    const after = gc ? memory() : undefined;
+
+    const samples = await scrape(gateway.origin);
+    for (const metric of ['palisade_gateway_requests_total', 'palisade_gateway_request_duration_seconds_count']) {
+      const names = new Set(samples.filter((sample) => sample.name === metric).map((sample) => sample.labels.operation));
+      expect(names.size).toBeLessThanOrEqual(OPERATION_NAME_CAP + 3);
+      expect(names).toContain('other');
+    }
+    expect(total(samples, 'palisade_gateway_requests_total')).toBe(OPERATIONS);
+
+    // Evicted: the first operation is a miss in both caches again. Kept: the last one is a hit in both.
+    const lookups = async () => {
+      const current = await scrape(gateway.origin);
+      const count = (cache: string, result: string) => total(current, 'palisade_gateway_cache_lookups_total', { cache, result });
+      return { shapeHits: count('operation_shape', 'hit'), shapeMisses: count('operation_shape', 'miss'), decisionHits: count('authorization', 'hit'), decisionMisses: count('authorization', 'miss') };
+    };
+    const resend = async (index: number) => {
+      const before = await lookups();
+      const { body } = await postGraphQL(gateway.url, operation(index), undefined, token);
+      expect(body.errors).toBeUndefined();
+      const now = await lookups();
+      return { shapeHit: now.shapeHits - before.shapeHits, shapeMiss: now.shapeMisses - before.shapeMisses, decisionHit: now.decisionHits - before.decisionHits, decisionMiss: now.decisionMisses - before.decisionMisses };
+    };
+    expect(await resend(OPERATIONS - 1)).toEqual({ shapeHit: 1, shapeMiss: 0, decisionHit: 1, decisionMiss: 0 });
+    expect(await resend(0)).toEqual({ shapeHit: 0, shapeMiss: 1, decisionHit: 0, decisionMiss: 1 });
+
+    if (!filled || !after) {
+      console.log('memory under many distinct operations: no way to force a garbage collection here; the memory bound was not checked');
+      return;
+    }
+    const megabytes = (bytes: number) => bytes / 1024 / 1024;
+    // Every cap was reached while filling: the new operations after it replace entries instead of adding them.
+    expect(megabytes(after.heapUsed - filled.heapUsed)).toBeLessThan(30);
+    expect(megabytes(after.rss - filled.rss)).toBeLessThan(100);
+  }, 120_000);
+});
