@@ -19,7 +19,8 @@ declare module 'autocannon' {
     timeouts: number;
     mismatches: number;
     non2xx: number;
-    requests: { total: number };
+    /** `sent` counts requests written, including those still unanswered when the run ended. */
+    requests: { total: number; sent: number };
   }
 
   interface Instance extends EventEmitter, PromiseLike<Result> {

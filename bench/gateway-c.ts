@@ -43,6 +43,8 @@ async function main(): Promise<void> {
     supergraph: readFileSync(requiredEnv('BENCH_SUPERGRAPH_PATH'), 'utf8'),
     logging: 'error',
     transports: HTTP_TRANSPORT,
+    // Variant D of the benchmark: every request reaches the subgraphs, as with the other gateways.
+    ...(process.env.BENCH_HIVE_UPSTREAM_DEDUP === 'off' ? { transportEntries: { '*': { options: { deduplicateInflightRequests: false } } } } : {}),
     plugins: () => [signedPrincipalPlugin(principalSecret)],
   });
   const server = createServer(runtime);

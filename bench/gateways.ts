@@ -12,11 +12,13 @@ const ROOT = join(__dirname, '..');
 export const SUPERGRAPH_PATH = join(ROOT, 'schema', 'supergraph.graphql');
 export const SAMPLE_MANIFEST_PATH = join(ROOT, 'schema', 'persisted-queries', 'manifest.json');
 
-export type GatewayKey = 'A' | 'B' | 'C';
+/** A, B and C always; D (Hive Gateway with upstream deduplication off) with --hive-no-dedup. */
+export type GatewayKey = 'A' | 'B' | 'C' | 'D';
 export const GATEWAY_LABELS: Record<GatewayKey, string> = {
   A: 'A Palisade',
   B: 'B @apollo/gateway',
   C: 'C Hive Gateway',
+  D: 'D Hive, no upstream dedup',
 };
 
 /** How A runs: production needs REDIS_URL; without it, development mode with the same security features. */
@@ -102,8 +104,9 @@ export function startPalisade(setup: GatewaySetup): Promise<GatewayProcess> {
   return startGatewayProcess('gateway-a', 'bench/gateway-a.ts', env, { cpuProfileDir: setup.cpuProfileDir });
 }
 
-export function startStockGateway(key: 'B' | 'C', setup: GatewaySetup, supergraphPath: string): Promise<GatewayProcess> {
-  const env = { NODE_ENV: 'production', PRINCIPAL_SECRET: setup.subgraphs.principalSecret, BENCH_SUPERGRAPH_PATH: supergraphPath };
+export function startStockGateway(key: Exclude<GatewayKey, 'A'>, setup: GatewaySetup, supergraphPath: string): Promise<GatewayProcess> {
+  const env: Record<string, string> = { NODE_ENV: 'production', PRINCIPAL_SECRET: setup.subgraphs.principalSecret, BENCH_SUPERGRAPH_PATH: supergraphPath };
+  if (key === 'D') env.BENCH_HIVE_UPSTREAM_DEDUP = 'off';
   const script = key === 'B' ? 'bench/gateway-b.ts' : 'bench/gateway-c.ts';
   return startGatewayProcess(`gateway-${key.toLowerCase()}`, script, env, { cpuProfileDir: setup.cpuProfileDir });
 }
@@ -111,5 +114,6 @@ export function startStockGateway(key: 'B' | 'C', setup: GatewaySetup, supergrap
 /** What the output says about B and C. */
 export const STOCK_NOTES = {
   B: 'stock @apollo/gateway + @apollo/server (startStandaloneServer), defaults, NODE_ENV=production, APOLLO_TELEMETRY_DISABLED=true, supergraph with `for: SECURITY` removed; no authentication, authorization or limits. It sends the signed principal header (a RemoteGraphQLDataSource whose willSendRequest signs a fixed principal per fetch): the minimum the subgraphs need, or they answer 401.',
-  C: 'Hive Gateway runtime (createGatewayRuntime) on node:http, defaults, NODE_ENV=production, same supergraph file as B; no authentication, authorization or limits. It sends the same signed principal header (a plugin whose onFetch signs it per fetch). Its defaults deduplicate identical in-flight subgraph requests.',
+  C: 'Hive Gateway runtime (createGatewayRuntime) on node:http, defaults, NODE_ENV=production, same supergraph file as B; no authentication, authorization or limits. It sends the same signed principal header (a plugin whose onFetch signs it per fetch). Its HTTP transport is the one @graphql-mesh/transport-http would give (that package is not installed): @graphql-tools/executor-http at the subgraph URL. Its defaults deduplicate identical in-flight subgraph requests (the key does not include headers added in onFetch).',
+  D: 'C with deduplicateInflightRequests: false on every subgraph, so every request reaches the subgraphs as with A and B.',
 };

@@ -4,6 +4,8 @@ import autocannon from 'autocannon';
 export interface LoadSample {
   /** Responses received (any status). */
   requests: number;
+  /** Requests sent, including those still unanswered when the run ended (their work is done after it). */
+  sent: number;
   seconds: number;
   /** Response times in ms, one per response. */
   latenciesMs: number[];
@@ -68,6 +70,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSample> {
   const result = await instance;
   return {
     requests: latenciesMs.length,
+    sent: result.requests.sent,
     seconds: result.duration,
     latenciesMs,
     non2xx: result.non2xx,

@@ -12,13 +12,15 @@ import { startSubgraphs, type BenchSubgraphs } from './subgraphs';
 import { directTarget, gatewayTarget } from './targets';
 import { readManifest, WORKLOADS } from './workloads';
 
-const GATEWAYS: readonly GatewayKey[] = ['A', 'B', 'C'];
+/** Seconds of the one-connection lookup that measures what a gateway adds without queueing. */
+const PROBE_SECONDS = 10;
 
 function progress(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 
 async function runComparison(options: BenchOptions): Promise<void> {
+  const keys: GatewayKey[] = options.hiveNoDedup ? ['A', 'B', 'C', 'D'] : ['A', 'B', 'C'];
   const workDir = mkdtempSync(join(tmpdir(), 'palisade-bench-'));
   const gateways: Partial<Record<GatewayKey, GatewayProcess>> = {};
   let subgraphs: BenchSubgraphs | undefined;
@@ -29,64 +31,71 @@ async function runComparison(options: BenchOptions): Promise<void> {
     const { token, jwksFile } = await prepareTokenAndJwks(workDir);
     const setup = { subgraphs, workDir, jwksFile, manifestPath: SAMPLE_MANIFEST_PATH, cpuProfileDir: options.profile ? RESULTS_DIR : undefined };
     const stockSupergraph = writeStockSupergraph(workDir, subgraphs.urls);
-    gateways.A = await startPalisade(setup);
-    gateways.B = await startStockGateway('B', setup, stockSupergraph);
-    gateways.C = await startStockGateway('C', setup, stockSupergraph);
-    progress('gateways listening: ' + GATEWAYS.map((key) => `${key} ${gateways[key]!.url} (pid ${gateways[key]!.pid})`).join(', '));
+    for (const key of keys) gateways[key] = key === 'A' ? await startPalisade(setup) : await startStockGateway(key, setup, stockSupergraph);
+    progress('gateways listening: ' + keys.map((key) => `${key} ${gateways[key]!.url} (pid ${gateways[key]!.pid})`).join(', '));
 
     const manifest = readManifest(SAMPLE_MANIFEST_PATH);
     const settings: RunSettings = { connections: options.connections, durationSeconds: options.durationSeconds, warmupSeconds: options.warmupSeconds };
-    const runSeconds = (options.durationSeconds + options.warmupSeconds) * (GATEWAYS.length * WORKLOADS.length + 1) * options.rounds;
+    const probeSettings: RunSettings = { connections: 1, durationSeconds: PROBE_SECONDS, warmupSeconds: Math.min(options.warmupSeconds, 2) };
+    const loadSeconds = (options.durationSeconds + options.warmupSeconds) * (keys.length * WORKLOADS.length + 1) * options.rounds + (PROBE_SECONDS + 2) * (keys.length + 1);
     const lookup = WORKLOADS.find((w) => w.key === 'lookup')!;
-    const direct = directTarget('direct lookup (incidents subgraph)', subgraphs.urls.incidents, manifest.get(lookup.operationName)!, lookup, subgraphs, runSeconds + 600);
     const targets = new Map<string, Target>();
     for (const workload of WORKLOADS) {
-      for (const key of GATEWAYS) targets.set(`${workload.key}/${key}`, gatewayTarget(key, gateways[key]!, workload, manifest, token));
+      for (const key of keys) targets.set(`${workload.key}/${key}`, gatewayTarget(key, gateways[key]!, workload, manifest, token));
     }
-    targets.set('lookup/direct', direct);
+    targets.set('lookup/direct', directTarget('direct lookup (incidents subgraph)', subgraphs.urls.incidents, manifest.get(lookup.operationName)!, lookup, subgraphs, loadSeconds * 3 + 600));
     for (const target of targets.values()) await checkTarget(target);
-    progress(`every target answers cleanly; about ${Math.ceil(runSeconds / 60)} min of load follows`);
+    progress(`every target answers cleanly; at least ${Math.ceil(loadSeconds / 60)} min of load follows`);
 
     const measurements = new Map<string, Measurement[]>();
+    const run = async (key: string, target: Target, runSettings: RunSettings, label: string) => {
+      progress(`${label}: ${target.label}`);
+      const measurement = await measure(target, subgraphs!, runSettings);
+      measurements.set(key, [...(measurements.get(key) ?? []), measurement]);
+      const errors = measurement.non2xx + measurement.graphqlErrors + measurement.connectionErrors;
+      progress(`  ${measurement.requests} responses, ${round(measurement.requests / measurement.seconds, 1)} req/s, ${errors} errors`);
+    };
     for (let roundNumber = 1; roundNumber <= options.rounds; roundNumber++) {
       for (const workload of WORKLOADS) {
-        const keys = [...GATEWAYS.map((key) => `${workload.key}/${key}`), ...(workload.key === 'lookup' ? ['lookup/direct'] : [])];
-        for (const key of keys) {
-          const target = targets.get(key)!;
-          progress(`round ${roundNumber}/${options.rounds}: ${target.label}`);
-          const measurement = await measure(target, subgraphs, settings);
-          measurements.set(key, [...(measurements.get(key) ?? []), measurement]);
-          progress(`  ${measurement.requests} responses, ${round(measurement.requests / measurement.seconds, 1)} req/s, ${measurement.non2xx + measurement.graphqlErrors + measurement.connectionErrors} errors`);
+        for (const key of [...keys.map((k) => `${workload.key}/${k}`), ...(workload.key === 'lookup' ? ['lookup/direct'] : [])]) {
+          await run(key, targets.get(key)!, settings, `round ${roundNumber}/${options.rounds}`);
         }
       }
     }
+    for (const key of [...keys.map((k) => `lookup/${k}`), 'lookup/direct']) {
+      await run(`probe/${key}`, targets.get(key)!, probeSettings, 'one connection');
+    }
 
     const summaries = new Map([...measurements].map(([key, list]) => [key, summarize(list)]));
-    const results = comparisonResults(options, subgraphs, summaries);
+    const results = comparisonResults(options, keys, subgraphs, summaries);
     const rows = WORKLOADS.flatMap((workload) => [
-      ...GATEWAYS.map((key) => ({ group: workload.key, name: GATEWAY_LABELS[key], summary: summaries.get(`${workload.key}/${key}`)! })),
+      ...keys.map((key) => ({ group: workload.key, name: GATEWAY_LABELS[key], summary: summaries.get(`${workload.key}/${key}`)! })),
       ...(workload.key === 'lookup' ? [{ group: workload.key, name: 'direct to incidents subgraph', summary: summaries.get('lookup/direct')! }] : []),
     ]);
+    const probeRows = [...keys.map((key) => ({ group: 'lookup', name: `${GATEWAY_LABELS[key]}, 1 conn`, summary: summaries.get(`probe/lookup/${key}`)! })), { group: 'lookup', name: 'direct, 1 conn', summary: summaries.get('probe/lookup/direct')! }];
     const ratios = WORKLOADS.map((workload) => {
       const r = results.workloads[workload.key];
-      return `${workload.key.padEnd(8)} rps A/B ${r.rpsAB}  rps A/C ${r.rpsAC}  p99 A/B ${r.p99AB}`;
+      return `${workload.key.padEnd(8)} rps A/B ${r.rpsAB}  rps A/C ${r.rpsAC}  p99 A/B ${r.p99AB}${r.rpsAD === undefined ? '' : `  rps A/D ${r.rpsAD}`}`;
     });
-    const added = results.workloads.lookup.gatewayAddedP50Ms!;
+    const added = (figures: Record<string, number>) => keys.map((key) => `${key} +${figures[key]} ms`).join(', ');
+    const lookupResult = results.workloads.lookup;
     const errorExamples = [...summaries].filter(([, s]) => s.errorExample).map(([key, s]) => `  ${key}: ${s.errorExample}`);
     process.stdout.write(
       [
         '',
         `Palisade benchmark, ${results.date}: ${results.machine.cpuModel}, ${results.machine.cores} cores, Node ${results.machine.node}`,
-        `${options.connections} connections, ${options.durationSeconds} s per run after ${options.warmupSeconds} s warm-up, ${options.rounds} round(s) alternating A, B, C; demo data scale ${options.scale}; identity on ${subgraphs.identityStore}`,
-        `A: ${results.settings.gatewayA}`,
-        `B: ${STOCK_NOTES.B}`,
-        `C: ${STOCK_NOTES.C}`,
-        'RSS: peak of the gateway process during the measured runs (direct: this process, which holds the subgraphs and the load generator). CPU ms/req: that process. sub CPU/req: this process (subgraphs and load generator; PGlite, when used, has a thread here). DB/req: round trips of all three subgraphs per request.',
+        `${options.connections} connections, ${options.durationSeconds} s per run after ${options.warmupSeconds} s warm-up, ${options.rounds} round(s) alternating ${keys.join(', ')}; demo data scale ${options.scale}; identity on ${subgraphs.identityStore}, assets and incidents on the embedded document store`,
+        ...keys.map((key) => `${key}: ${key === 'A' ? results.settings.gatewayA : STOCK_NOTES[key]}`),
+        'rps, latency: answered requests. errors: non-2xx, GraphQL errors, connection errors and timeouts. RSS: peak of the gateway process during the measured runs (direct: this process, which holds the subgraphs and the load generator).',
+        'CPU ms/req: that process, per request sent. sub CPU/req: this process (subgraphs and load generator; PGlite, when used, has a thread here). DB/req: round trips of all three subgraphs per request sent.',
         '',
         table(rows),
         '',
         ...ratios,
-        `gateway added at p50 over the direct lookup (${added.direct} ms): A +${added.A} ms, B +${added.B} ms, C +${added.C} ms`,
+        `gateway added at p50 over the direct lookup, ${options.connections} connections (direct ${lookupResult.direct.p50} ms): ${added(lookupResult.gatewayAddedP50Ms)}`,
+        `gateway added at p50 over the direct lookup, 1 connection (direct ${lookupResult.oneConnection.direct.p50} ms): ${added(lookupResult.oneConnection.gatewayAddedP50Ms)}`,
+        '',
+        table(probeRows),
         ...(errorExamples.length > 0 ? ['', 'error examples:', ...errorExamples] : []),
         '',
         `written: ${writeJson('latest.json', results)}`,
@@ -94,24 +103,38 @@ async function runComparison(options: BenchOptions): Promise<void> {
       ].join('\n'),
     );
   } finally {
-    for (const key of GATEWAYS) await gateways[key]?.stop();
+    for (const key of keys) await gateways[key]?.stop();
     await subgraphs?.close();
     rmSync(workDir, { recursive: true, force: true });
   }
 }
 
-type WorkloadResult = Record<GatewayKey, Summary> & { rpsAB: number; rpsAC: number; p99AB: number; direct?: Summary; gatewayAddedP50Ms?: Record<GatewayKey | 'direct', number> };
+function addedOver(direct: Summary, gateways: Partial<Record<GatewayKey, Summary>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(gateways).map(([key, summary]) => [key, round(summary.p50 - direct.p50, 2)]));
+}
 
-function comparisonResults(options: BenchOptions, subgraphs: BenchSubgraphs, summaries: Map<string, Summary>) {
-  const workloads = {} as Record<string, WorkloadResult>;
-  for (const workload of WORKLOADS) {
-    const [a, b, c] = GATEWAYS.map((key) => summaries.get(`${workload.key}/${key}`)!);
-    workloads[workload.key] = { A: a, B: b, C: c, rpsAB: round(a.rps / b.rps, 3), rpsAC: round(a.rps / c.rps, 3), p99AB: round(a.p99 / b.p99, 3) };
-  }
+function comparisonResults(options: BenchOptions, keys: readonly GatewayKey[], subgraphs: BenchSubgraphs, summaries: Map<string, Summary>) {
+  const perWorkload = (workload: string) => {
+    const of = (key: GatewayKey) => summaries.get(`${workload}/${key}`)!;
+    const gateways = Object.fromEntries(keys.map((key) => [key, of(key)])) as Partial<Record<GatewayKey, Summary>>;
+    return {
+      ...(gateways as Record<'A' | 'B' | 'C', Summary> & { D?: Summary }),
+      rpsAB: round(of('A').rps / of('B').rps, 3),
+      rpsAC: round(of('A').rps / of('C').rps, 3),
+      p99AB: round(of('A').p99 / of('B').p99, 3),
+      ...(gateways.D ? { rpsAD: round(of('A').rps / of('D').rps, 3) } : {}),
+    };
+  };
+  const workloads: Record<string, ReturnType<typeof perWorkload>> = Object.fromEntries(WORKLOADS.map((w) => [w.key, perWorkload(w.key)]));
   const direct = summaries.get('lookup/direct')!;
-  const lookup = workloads.lookup;
-  lookup.direct = direct;
-  lookup.gatewayAddedP50Ms = { direct: direct.p50, A: round(lookup.A.p50 - direct.p50, 2), B: round(lookup.B.p50 - direct.p50, 2), C: round(lookup.C.p50 - direct.p50, 2) };
+  const probeDirect = summaries.get('probe/lookup/direct')!;
+  const probes = Object.fromEntries(keys.map((key) => [key, summaries.get(`probe/lookup/${key}`)!])) as Partial<Record<GatewayKey, Summary>>;
+  const lookup = {
+    ...workloads.lookup,
+    direct,
+    gatewayAddedP50Ms: addedOver(direct, Object.fromEntries(keys.map((key) => [key, workloads.lookup[key as 'A']])) as Partial<Record<GatewayKey, Summary>>),
+    oneConnection: { ...probes, direct: probeDirect, gatewayAddedP50Ms: addedOver(probeDirect, probes) },
+  };
   return {
     date: new Date().toISOString(),
     machine: machine(),
@@ -120,7 +143,7 @@ function comparisonResults(options: BenchOptions, subgraphs: BenchSubgraphs, sum
       warmupSeconds: options.warmupSeconds,
       connections: options.connections,
       rounds: options.rounds,
-      order: 'per round, per workload: A, B, C (and the direct lookup), each gateway in its own child process, all traffic on 127.0.0.1',
+      order: `per round, per workload: ${keys.join(', ')} (and the direct lookup), each gateway in its own child process, all traffic on 127.0.0.1; then the lookup with one connection (${PROBE_SECONDS} s each)`,
       demoDataScale: options.scale,
       identityStore: subgraphs.identityStore,
       documentStore: 'embedded (no MongoDB server here)',
@@ -129,11 +152,12 @@ function comparisonResults(options: BenchOptions, subgraphs: BenchSubgraphs, sum
       gatewayA: palisadeMode().description,
       gatewayB: STOCK_NOTES.B,
       gatewayC: STOCK_NOTES.C,
-      requests: 'A: persisted id (extensions.persistedQuery.sha256Hash) with a script token holding every read scope; B and C: the same document as text; direct: the lookup to the incidents subgraph with a signed principal header',
+      ...(keys.includes('D') ? { gatewayD: STOCK_NOTES.D } : {}),
+      requests: 'A: persisted id (extensions.persistedQuery.sha256Hash) with a script token holding every read scope; B, C: the same document as text; direct: the lookup to the incidents subgraph with a signed principal header',
       loadGenerator: 'autocannon in the benchmark process, which also runs the three subgraphs',
       workloads: Object.fromEntries(WORKLOADS.map((w) => [w.key, w.description])),
     },
-    workloads,
+    workloads: { ...workloads, lookup } as Record<string, ReturnType<typeof perWorkload>> & { lookup: typeof lookup },
   };
 }
 

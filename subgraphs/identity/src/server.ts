@@ -1,14 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ApolloServer } from '@apollo/server';
 import { StoreUnavailableError } from '../../../lib/errors';
-import { close as closeHttpServer, type Readiness } from '../../../lib/http-server';
+import type { Readiness } from '../../../lib/http-server';
 import type { Logger } from '../../../lib/logger';
-import type { Principal } from '../../../lib/principal';
-import type { SubgraphService } from '../../../lib/service';
 import { openSqlDatabase, PreparedDatabase, type SqlDatabase } from '../../../lib/sql';
 import { SubgraphMetrics } from '../../../lib/subgraph-metrics';
-import { createSubgraphApollo, createSubgraphHttpServer, type SubgraphContext } from '../../../lib/subgraph-server';
+import { assembleSubgraph, type AssembledSubgraph } from '../../../lib/subgraph-server';
 import { identityLoaderFactory, type IdentityLoaders } from './data/loaders';
 import { prepareIdentityDatabase } from './data/prepare';
 import { identityResolvers } from './resolvers';
@@ -26,13 +22,7 @@ export interface IdentityServiceOptions {
   databaseUrl?: string;
 }
 
-export interface IdentityService extends SubgraphService {
-  /** For tests that run operations without HTTP (executeOperation with a context from createLoaders). */
-  readonly apollo: ApolloServer<SubgraphContext<IdentityLoaders>>;
-  createLoaders(principal: Principal): IdentityLoaders;
-  /** What /metrics serves: database statement durations, loader batch sizes, requests. */
-  readonly metrics: SubgraphMetrics;
-}
+export type IdentityService = AssembledSubgraph<IdentityLoaders>;
 
 /**
  * Builds the identity subgraph over PostgreSQL: migrations, demo data, Apollo Server and the HTTP server.
@@ -55,17 +45,6 @@ export async function createIdentityService(options: IdentityServiceOptions): Pr
     logger.error({ err: error }, 'the identity database is unavailable; serving DATABASE_UNAVAILABLE until it answers');
   }
 
-  const createLoaders = identityLoaderFactory(store, metrics);
-  const apollo = createSubgraphApollo({
-    name: SERVICE_NAME,
-    typeDefs: readFileSync(join(__dirname, '..', 'schema.graphql'), 'utf8'),
-    resolvers: identityResolvers,
-    createLoaders,
-    logger,
-    metrics,
-  });
-  await apollo.start();
-
   const readiness = async (): Promise<Readiness> => {
     try {
       await store.prepare();
@@ -76,22 +55,16 @@ export async function createIdentityService(options: IdentityServiceOptions): Pr
       return { ready: false, checks: { database: error instanceof StoreUnavailableError ? 'unavailable' : 'migration failed' } };
     }
   };
-  const httpServer = createSubgraphHttpServer({ apollo, createLoaders, principalSecret: options.principalSecret, readiness, logger, metrics });
-
-  let closing: Promise<void> | undefined;
-  const close = async () => {
-    await closeHttpServer(httpServer);
-    await apollo.stop();
-    await database.close();
-  };
-  return {
+  return assembleSubgraph({
     name: SERVICE_NAME,
-    httpServer,
-    stats: database.stats,
-    apollo,
-    createLoaders,
+    schemaPath: join(__dirname, '..', 'schema.graphql'),
+    resolvers: identityResolvers,
+    createLoaders: identityLoaderFactory(store, metrics),
+    principalSecret: options.principalSecret,
+    logger,
     metrics,
+    stats: database.stats,
     readiness,
-    close: () => (closing ??= close()),
-  };
+    closeStore: () => database.close(),
+  });
 }

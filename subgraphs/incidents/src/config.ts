@@ -1,41 +1,21 @@
-import { LOG_LEVELS, readEnum, readNodeEnv, readPort, requireInProduction, type Environment, type NodeEnv } from '../../../lib/config';
+import { readPort, requireInProduction, type Environment } from '../../../lib/config';
 import { readMongoUrl } from '../../../lib/documents';
-import { ConfigError } from '../../../lib/errors';
-import { readPrincipalSecret } from '../../../lib/principal';
+import { readSubgraphEnvironment, type SubgraphEnvironment } from '../../../lib/subgraph-config';
 
-export interface IncidentsConfig {
+export interface IncidentsConfig extends SubgraphEnvironment {
   port: number;
-  host: string;
   /** MongoDB connection string; unset outside production means the embedded document store. */
   mongodbUrl: string | undefined;
-  principalSecret: Buffer;
-  logLevel: (typeof LOG_LEVELS)[number];
-  nodeEnv: NodeEnv;
-  /** Demo data seeded into an empty store: 1 is about 2,000 incidents over both tenants, 0 none. */
-  demoDataScale: number;
 }
 
 export const DEFAULT_INCIDENTS_PORT = 4003;
 
 /** Reads the incidents service's environment, failing fast with a ConfigError that names the variable. */
 export function readIncidentsConfig(env: Environment): IncidentsConfig {
-  const nodeEnv = readNodeEnv(env);
   requireInProduction(env, 'MONGODB_URL', 'the incidents store');
   return {
+    ...readSubgraphEnvironment(env),
     port: readPort(env, 'PORT', DEFAULT_INCIDENTS_PORT),
-    host: env.HOST || '127.0.0.1',
     mongodbUrl: readMongoUrl(env, 'MONGODB_URL'),
-    principalSecret: readPrincipalSecret(env),
-    logLevel: readEnum(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
-    nodeEnv,
-    demoDataScale: readDemoDataScale(env, nodeEnv === 'production' ? 0 : 1),
   };
-}
-
-function readDemoDataScale(env: Environment, fallback: number): number {
-  const raw = env.DEMO_DATA_SCALE;
-  if (raw === undefined || raw === '') return fallback;
-  const scale = Number(raw);
-  if (!Number.isFinite(scale) || scale < 0) throw new ConfigError('DEMO_DATA_SCALE', `expected a number of 0 or more (0 seeds nothing), got "${raw}"`);
-  return scale;
 }

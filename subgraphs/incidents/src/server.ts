@@ -1,13 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ApolloServer } from '@apollo/server';
 import { openDocumentDatabase, type DocumentDatabase } from '../../../lib/documents';
-import { close as closeHttpServer, type Readiness } from '../../../lib/http-server';
 import type { Logger } from '../../../lib/logger';
 import type { Principal } from '../../../lib/principal';
-import type { SubgraphService } from '../../../lib/service';
 import { SubgraphMetrics } from '../../../lib/subgraph-metrics';
-import { createSubgraphApollo, createSubgraphHttpServer, type SubgraphContext } from '../../../lib/subgraph-server';
+import { assembleSubgraph, storeReadiness, type AssembledSubgraph } from '../../../lib/subgraph-server';
 import { INCIDENTS_COLLECTION, type IncidentDocument } from './data/incident-document';
 import { prepareIncidentStore } from './data/incident-store';
 import { createIncidentLoaders, type IncidentLoaders } from './data/loaders';
@@ -28,13 +24,7 @@ export interface IncidentsServiceOptions {
   mongodbUrl?: string;
 }
 
-export interface IncidentsService extends SubgraphService {
-  /** For tests that run operations without HTTP (executeOperation with a context from createLoaders). */
-  readonly apollo: ApolloServer<SubgraphContext<IncidentLoaders>>;
-  createLoaders(principal: Principal): IncidentLoaders;
-  /** What /metrics serves: database operation durations, loader batch sizes, requests. */
-  readonly metrics: SubgraphMetrics;
-}
+export type IncidentsService = AssembledSubgraph<IncidentLoaders>;
 
 /** Builds the incidents subgraph over its store: indexes, demo data, Apollo Server and the HTTP server. Never listens. */
 export async function createIncidentsService(options: IncidentsServiceOptions): Promise<IncidentsService> {
@@ -48,42 +38,16 @@ export async function createIncidentsService(options: IncidentsServiceOptions): 
     throw error;
   }
   const collection = database.collection<IncidentDocument>(INCIDENTS_COLLECTION);
-  const createLoaders = (principal: Principal) => createIncidentLoaders(collection, principal, metrics);
-  const apollo = createSubgraphApollo({
+  return assembleSubgraph({
     name: SERVICE_NAME,
-    typeDefs: readFileSync(join(__dirname, '..', 'schema.graphql'), 'utf8'),
+    schemaPath: join(__dirname, '..', 'schema.graphql'),
     resolvers,
-    createLoaders,
+    createLoaders: (principal: Principal) => createIncidentLoaders(collection, principal, metrics),
+    principalSecret: options.principalSecret,
     logger: options.logger,
     metrics,
-  });
-  await apollo.start();
-
-  const readiness = async (): Promise<Readiness> => {
-    try {
-      await database.ping();
-      return { ready: true, checks: { database: 'ok' } };
-    } catch (error) {
-      options.logger.warn({ err: error }, 'readiness: the incidents database does not answer');
-      return { ready: false, checks: { database: 'unavailable' } };
-    }
-  };
-  const httpServer = createSubgraphHttpServer({ apollo, createLoaders, principalSecret: options.principalSecret, readiness, logger: options.logger, metrics });
-
-  let closing: Promise<void> | undefined;
-  const close = async () => {
-    await closeHttpServer(httpServer);
-    await apollo.stop();
-    await database.close();
-  };
-  return {
-    name: SERVICE_NAME,
-    httpServer,
     stats: database.stats,
-    apollo,
-    createLoaders,
-    metrics,
-    readiness,
-    close: () => (closing ??= close()),
-  };
+    readiness: storeReadiness(SERVICE_NAME, () => database.ping(), options.logger),
+    closeStore: () => database.close(),
+  });
 }
