@@ -8,6 +8,8 @@ import { PersistedOperations, type PersistedOperationsOptions } from '../src/per
 import { apiSchema, eventually, partnerX, PEOPLE, recordingLogger, sampleDirectory, sampleOperation, script } from './persisted-fixtures';
 
 const incidentBoard = sampleOperation('manifest.json', 'IncidentBoard');
+/** How many operations the committed sample's shared manifest lists. */
+const SHARED_OPERATIONS = (JSON.parse(readFileSync(join(__dirname, '../../schema/persisted-queries/manifest.json'), 'utf8')) as { operations: unknown[] }).operations.length;
 const partnerZ: Principal = { ...partnerX, sub: 'partner-z', clientId: 'partner-z' };
 const apq = (sha256Hash: string) => ({ extensions: { persistedQuery: { version: 1, sha256Hash } } });
 
@@ -47,14 +49,14 @@ const BROKEN_FIELD = JSON.stringify({
 describe('loading', () => {
   it('loads a directory: the shared manifest and one list per client, with counts for metrics', () => {
     const { operations, lines } = load(sample());
-    expect(operations.stats()).toMatchObject({ sharedOperations: 3, clientOperations: { 'partner-x': 1, 'relay-app': 1 }, reloadFailures: 0, lastFailure: null });
-    expect(lines).toContainEqual(expect.objectContaining({ msg: 'persisted operations loaded', sharedOperations: 3 }));
+    expect(operations.stats()).toMatchObject({ sharedOperations: SHARED_OPERATIONS, clientOperations: { 'partner-x': 1, 'relay-app': 1 }, reloadFailures: 0, lastFailure: null });
+    expect(lines).toContainEqual(expect.objectContaining({ msg: 'persisted operations loaded', sharedOperations: SHARED_OPERATIONS }));
   });
 
   it('loads a single manifest file as the shared list', () => {
     const directory = sample();
     const { operations } = load(join(directory, 'manifest.json'));
-    expect(operations.stats()).toMatchObject({ sharedOperations: 3, clientOperations: {} });
+    expect(operations.stats()).toMatchObject({ sharedOperations: SHARED_OPERATIONS, clientOperations: {} });
     expect(runs(operations, script, incidentBoard.id)).toBe(true);
   });
 
@@ -83,7 +85,7 @@ describe('reloading', () => {
     const outcome = operations.reload();
     expect(outcome).toEqual({ status: 'refused', reason: expect.stringContaining(`${join(directory, 'manifest.json')}: operation p-1 (Broken): Cannot query field "secretNotes"`) });
     expect(runs(operations, script, incidentBoard.id)).toBe(true);
-    expect(operations.stats()).toMatchObject({ sharedOperations: 3, loadedAt, reloadFailures: 1, lastFailure: (outcome as { reason: string }).reason });
+    expect(operations.stats()).toMatchObject({ sharedOperations: SHARED_OPERATIONS, loadedAt, reloadFailures: 1, lastFailure: (outcome as { reason: string }).reason });
     expect(lines).toContainEqual(expect.objectContaining({ level: 50, msg: 'persisted operations refused; the previous list stays in use' }));
 
     writeFileSync(join(directory, 'manifest.json'), '{"format": "apollo-persisted-query-manifest", "version": 1,');
@@ -121,7 +123,7 @@ describe('reloading', () => {
     manifest.operations = manifest.operations.filter((o) => o.name !== 'IncidentBoard');
     writeFileSync(`${file}.tmp`, JSON.stringify(manifest));
     renameSync(`${file}.tmp`, file);
-    await eventually(() => operations.stats().sharedOperations === 2);
+    await eventually(() => operations.stats().sharedOperations === SHARED_OPERATIONS - 1);
     expect(runs(operations, script, incidentBoard.id)).toBe(false);
   });
 
