@@ -22,13 +22,20 @@ export interface SubgraphService {
 export async function runService(service: SubgraphService, port: number, host: string, logger: Logger): Promise<void> {
   const address = await listen(service.httpServer, port, host);
   logger.info({ url: `http://${host}:${address.port}/graphql` }, `${service.name} subgraph listening`);
+  stopOnSignals(`${service.name} subgraph`, () => service.close(), logger);
+}
+
+/**
+ * On the first SIGINT or SIGTERM: close (requests in flight finish), export the last spans, exit 0; exit 1
+ * when closing fails. Later signals are ignored while the first one is handled.
+ */
+export function stopOnSignals(what: string, close: () => Promise<void>, logger: Logger): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, `${service.name} subgraph stopping`);
-    service
-      .close()
+    logger.info({ signal }, `${what} stopping`);
+    close()
       .then(() => shutdownTracing(logger))
       .then(() => process.exit(0))
       .catch((error: unknown) => {

@@ -3,7 +3,7 @@ import './start-tracing';
 import { ConfigError } from '../../lib/errors';
 import { listen } from '../../lib/http-server';
 import { createLogger } from '../../lib/logger';
-import { shutdownTracing } from '../../lib/tracing';
+import { stopOnSignals } from '../../lib/service';
 import { readGatewayConfig } from './config';
 import { createGateway } from './server';
 
@@ -14,22 +14,7 @@ async function main(): Promise<void> {
   const address = await listen(gateway.httpServer, config.port, config.host);
   logger.info({ url: `http://${config.host}:${address.port}/graphql` }, 'gateway listening');
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'gateway stopping');
-    gateway
-      .close()
-      .then(() => shutdownTracing(logger))
-      .then(() => process.exit(0))
-      .catch((error: unknown) => {
-        logger.error({ err: error }, 'error while stopping');
-        process.exit(1);
-      });
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  stopOnSignals('gateway', () => gateway.close(), logger);
 }
 
 main().catch((error: unknown) => {
