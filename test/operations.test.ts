@@ -249,6 +249,13 @@ describe('metrics on /metrics', () => {
     // Every fetch succeeded.
     const fetches = samples.filter((sample) => sample.name === 'palisade_gateway_subgraph_fetch_duration_seconds_count' && sample.value > 0);
     expect(new Set(fetches.map((sample) => sample.labels.outcome))).toEqual(new Set(['ok']));
+
+    // The first request planned the operation; the same operation again is served from the plan cache.
+    expect(total(samples, 'palisade_gateway_cache_lookups_total', { cache: 'query_plan', result: 'miss' })).toBe(1);
+    expect((await postGraphQL(gateway.url, INCIDENT_BOARD, undefined, token)).body.errors).toBeUndefined();
+    const again = await scrape(gateway.origin);
+    expect(total(again, 'palisade_gateway_cache_lookups_total', { cache: 'query_plan', result: 'hit' })).toBe(1);
+    expect(total(again, 'palisade_gateway_cache_lookups_total', { cache: 'query_plan', result: 'miss' })).toBe(1);
   });
 
   it('shows which subgraph fails, how, and its circuit open, beside the ones that serve', async () => {

@@ -52,7 +52,7 @@ export class GatewayMetrics {
     });
     this.cacheLookups = new Counter({
       name: 'palisade_gateway_cache_lookups_total',
-      help: 'Cache lookups by cache (apq, authorization, operation_shape) and result (hit, miss)',
+      help: 'Cache lookups by cache (apq, query_plan, authorization, operation_shape) and result (hit, miss)',
       labelNames: ['cache', 'result'],
       registers: [this.registry],
     });

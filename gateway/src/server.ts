@@ -81,6 +81,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger = crea
     __exposeQueryPlanExperimental: false,
     buildService: ({ name }) => new SignedSubgraphDataSource(name, subgraphUrl(config, name), config.principalSecret, logger, fetchers.get(name)),
   });
+  countPlanCacheLookups(federation, metrics);
   const authorizing = new AuthorizingGateway(federation, {
     mode: config.authorizationMode,
     policies: POLICIES,
@@ -146,6 +147,21 @@ export async function createGateway(config: GatewayConfig, logger: Logger = crea
     if (redis) await redis.quit().catch(() => undefined);
   };
   return { httpServer, apollo, metrics, supergraph, close: () => (closing ??= stop()) };
+}
+
+/**
+ * Counts hits and misses of the query plan cache. `@apollo/gateway` keeps its plan store private and offers
+ * no hook, so the store's get is wrapped; test/operations.test.ts fails if a new version moves it.
+ */
+function countPlanCacheLookups(gateway: ApolloGateway, metrics: GatewayMetrics): void {
+  const store = (gateway as unknown as { queryPlanStore?: { get(key: string): Promise<unknown> } }).queryPlanStore;
+  if (!store) return;
+  const get = store.get.bind(store);
+  store.get = async (key: string) => {
+    const plan = await get(key);
+    metrics.cacheLookups.inc({ cache: 'query_plan', result: plan ? 'hit' : 'miss' });
+    return plan;
+  };
 }
 
 /**
