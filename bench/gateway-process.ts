@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { PORT_LINE_PREFIX } from './serve-child';
 
 const ROOT = join(__dirname, '..');
@@ -32,7 +33,9 @@ process.on('exit', () => {
  * Only loopback addresses are configured for it.
  */
 export async function startGatewayProcess(name: string, script: string, env: Record<string, string>, options: { cpuProfileDir?: string } = {}): Promise<GatewayProcess> {
-  const profile = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
+  // Every thread (tsx's loader has one) writes a profile of its own into this folder; the main thread's is kept.
+  const profileDir = options.cpuProfileDir ? mkdtempSync(join(tmpdir(), `${name}-profile-`)) : undefined;
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(ROOT, script)], {
     cwd: ROOT,
     env: childEnvironment(env),
@@ -82,6 +85,7 @@ export async function startGatewayProcess(name: string, script: string, env: Rec
       const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
       await exited;
       clearTimeout(timer);
+      if (profileDir && options.cpuProfileDir) keepMainThreadProfile(profileDir, join(options.cpuProfileDir, `${name}-${pid}.cpuprofile`));
     },
   };
 }
@@ -104,4 +108,15 @@ function childEnvironment(env: Record<string, string>): Record<string, string> {
     if (value !== undefined) inherited[name] = value;
   }
   return { ...inherited, ...env };
+}
+
+/** The largest profile in `folder` is the main thread's (the loader thread's is small); it is copied to `file`. */
+function keepMainThreadProfile(folder: string, file: string): void {
+  const profiles = readdirSync(folder).map((name) => join(folder, name));
+  const main = profiles.sort((a, b) => statSync(b).size - statSync(a).size)[0];
+  if (main) {
+    mkdirSync(dirname(file), { recursive: true });
+    copyFileSync(main, file);
+  }
+  rmSync(folder, { recursive: true, force: true });
 }

@@ -29,8 +29,8 @@ Usage: npm run bench -- [options]
   --scale <n>         demo data scale of the comparison                         (default 1)
   --scaling           instead: board latency with first 10/50/100, and lookups at several data scales
   --scales <list>     data scales for --scaling                                 (default 1,10)
-  --profile           write a CPU profile of each gateway process to bench/results/*.cpuprofile
-                      (summarize one with npx tsx bench/profile-summary.ts <file>)
+  --profile           write a CPU profile of each gateway process to bench/results/*.cpuprofile and the
+                      figures to latest-profiled.json (summarize: npx tsx bench/profile-summary.ts <file>)
   --hive-no-dedup     add gateway D: Hive Gateway with deduplication of in-flight subgraph requests off
 
 Set DATABASE_URL to run identity on PostgreSQL (a fresh database, dropped afterwards), and REDIS_URL to

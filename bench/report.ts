@@ -27,7 +27,7 @@ const COLUMNS = ['requests', 'rps', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'RSS
 
 /** One table row per summary, under a header; `name` is the first column. */
 export function table(rows: Array<{ group: string; name: string; summary: Summary }>, nameWidth = 34): string {
-  const cell = (text: string | number, width = 11) => String(text).padStart(width);
+  const cell = (text: string | number, width = 12) => String(text).padStart(width);
   const lines = [`${'workload'.padEnd(10)}${'target'.padEnd(nameWidth)}${COLUMNS.map((c) => cell(c)).join('')}`];
   let previous = '';
   for (const { group, name, summary: s } of rows) {

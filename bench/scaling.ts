@@ -15,6 +15,7 @@ import { DEMO_INCIDENT_UID, DEMO_USER_UID, readManifest, type Workload } from '.
 const OPERATIONS_DIR = join(__dirname, '..', 'schema', 'operations');
 
 const BOARD_SIZES = [10, 50, 100] as const;
+const ONE_CONNECTION = ', 1 conn';
 const boardWorkload = (first: number): Workload => ({
   key: `board first ${first}`,
   operationName: first === 50 ? 'IncidentBoard' : `IncidentBoardFirst${first}`,
@@ -66,7 +67,6 @@ export async function runScaling(options: BenchOptions, progress: (message: stri
         subgraphs = await startSubgraphs(scale);
         progress(`subgraphs ready in ${(subgraphs.startupMs / 1000).toFixed(1)} s`);
         gateway = await startPalisade({ subgraphs, workDir, jwksFile, manifestPath });
-        const validFor = (options.durationSeconds + options.warmupSeconds) * 10 * options.rounds + 600;
         const targets = new Map<string, Target>();
         // The board's page sizes at the first scale; the board with 50 at every scale.
         for (const first of index === 0 ? BOARD_SIZES : [50]) {
@@ -74,16 +74,20 @@ export async function runScaling(options: BenchOptions, progress: (message: stri
           targets.set(`A ${workload.key}`, gatewayTarget('A', gateway, workload, manifest, token));
         }
         targets.set('A incident lookup', gatewayTarget('A', gateway, INCIDENT_LOOKUP, manifest, token));
-        targets.set('direct incident lookup', directTarget('direct incident lookup', subgraphs.urls.incidents, manifest.get('IncidentLookup')!, INCIDENT_LOOKUP, subgraphs, validFor));
+        targets.set('direct incident lookup', directTarget('direct incident lookup', subgraphs.urls.incidents, manifest.get('IncidentLookup')!, INCIDENT_LOOKUP, subgraphs));
         targets.set('A user lookup', gatewayTarget('A', gateway, USER_LOOKUP, manifest, token));
-        targets.set('direct user lookup', directTarget('direct user lookup', subgraphs.urls.identity, manifest.get('UserLookup')!, USER_LOOKUP, subgraphs, validFor));
+        targets.set('direct user lookup', directTarget('direct user lookup', subgraphs.urls.identity, manifest.get('UserLookup')!, USER_LOOKUP, subgraphs));
         for (const target of targets.values()) await checkTarget(target);
 
         const measurements = new Map<string, Measurement[]>();
         for (let roundNumber = 1; roundNumber <= options.rounds; roundNumber++) {
           for (const [key, target] of targets) {
-            progress(`scale ${scale}, round ${roundNumber}/${options.rounds}: ${key}`);
-            measurements.set(key, [...(measurements.get(key) ?? []), await measure(target, subgraphs, settings)]);
+            // Under load (queueing included), then one request at a time (the latency of the work itself).
+            for (const [suffix, connections] of [['', options.connections], [ONE_CONNECTION, 1]] as const) {
+              progress(`scale ${scale}, round ${roundNumber}/${options.rounds}: ${key}, ${connections} connection(s)`);
+              const measurement = await measure(target, subgraphs, { ...settings, connections });
+              measurements.set(`${key}${suffix}`, [...(measurements.get(`${key}${suffix}`) ?? []), measurement]);
+            }
           }
         }
         points.push({
@@ -115,38 +119,50 @@ export async function runScaling(options: BenchOptions, progress: (message: stri
       gatewayA: palisadeMode().description,
       ...(options.scales.includes(100) ? {} : { scale100: SCALE_100_NOTE }),
     },
-    board: Object.fromEntries(BOARD_SIZES.map((first) => [`first${first}`, points[0]?.figures[`A board first ${first}`]])),
+    board: Object.fromEntries(BOARD_SIZES.map((first) => [`first${first}`, both(points[0], `A board first ${first}`)])),
     lookups: Object.fromEntries(
       points.map((point) => [
         `scale${point.scale}`,
         {
           approximateRows: point.approximateRows,
           subgraphStartupSeconds: point.subgraphStartupSeconds,
-          incidentViaA: point.figures['A incident lookup'],
-          incidentDirect: point.figures['direct incident lookup'],
-          userViaA: point.figures['A user lookup'],
-          userDirect: point.figures['direct user lookup'],
-          boardFirst50ViaA: point.figures['A board first 50'],
+          incidentViaA: both(point, 'A incident lookup'),
+          incidentDirect: both(point, 'direct incident lookup'),
+          userViaA: both(point, 'A user lookup'),
+          userDirect: both(point, 'direct user lookup'),
+          boardFirst50ViaA: both(point, 'A board first 50'),
         },
       ]),
     ),
   };
+  const errorExamples = points.flatMap((point) =>
+    Object.entries(point.figures)
+      .filter(([, summary]) => summary.errorExample)
+      .map(([key, summary]) => `  scale ${point.scale}, ${key}: ${summary.errorExample}`),
+  );
   const rows = points.flatMap((point) => Object.entries(point.figures).map(([name, summary]) => ({ group: `scale ${point.scale}`, name, summary })));
   process.stdout.write(
     [
       '',
       `Palisade scaling figures, ${results.date}: ${results.machine.cpuModel}, ${results.machine.cores} cores, Node ${results.machine.node}`,
-      `${options.connections} connections, ${options.durationSeconds} s per run after ${options.warmupSeconds} s warm-up, ${options.rounds} round(s); identity on ${results.settings.identityStore}, incidents and assets on the embedded document store`,
+      `each target with ${options.connections} connections, then with 1; ${options.durationSeconds} s per run after ${options.warmupSeconds} s warm-up, ${options.rounds} round(s); identity on ${results.settings.identityStore}, incidents and assets on the embedded document store`,
       `A: ${results.settings.gatewayA}`,
       ...points.map((p) => `scale ${p.scale}: about ${p.approximateRows.users} users, ${p.approximateRows.assets} assets, ${p.approximateRows.incidents} incidents; subgraphs started in ${p.subgraphStartupSeconds} s`),
       ...(options.scales.includes(100) ? [] : [`scale 100: ${SCALE_100_NOTE}`]),
       '',
-      table(rows, 28),
+      table(rows, 36),
+      ...(errorExamples.length > 0 ? ['', 'error examples:', ...errorExamples] : []),
       '',
       `written: ${writeJson('scaling.json', results)}`,
       '',
     ].join('\n'),
   );
+}
+
+/** A target's figures under load and with one connection. */
+function both(point: ScalePoint | undefined, key: string): { underLoad: Summary; oneConnection: Summary } | undefined {
+  if (!point?.figures[key]) return undefined;
+  return { underLoad: point.figures[key], oneConnection: point.figures[`${key}${ONE_CONNECTION}`] };
 }
 
 const SCALE_100_NOTE =

@@ -6,9 +6,15 @@ import { BENCH_PRINCIPAL } from './principal-data-source';
 import type { BenchSubgraphs } from './subgraphs';
 import { persistedRequestBody, textRequestBody, type ListedOperation, type Workload } from './workloads';
 
-/** The signed principal header for requests sent straight to a subgraph, valid for the whole run. */
-export function directHeaders(subgraphs: BenchSubgraphs, validForSeconds: number): Record<string, string> {
-  return { [PRINCIPAL_HEADER]: signPrincipal(BENCH_PRINCIPAL, Buffer.from(subgraphs.principalSecret, 'utf8'), Date.now(), validForSeconds) };
+/**
+ * A day: the load generator sends one fixed header for a whole run, settling included. The secret is made
+ * for this run and gone with it.
+ */
+const DIRECT_HEADER_TTL_SECONDS = 86_400;
+
+/** The signed principal header for requests sent straight to a subgraph. */
+function directHeaders(subgraphs: BenchSubgraphs): Record<string, string> {
+  return { [PRINCIPAL_HEADER]: signPrincipal(BENCH_PRINCIPAL, Buffer.from(subgraphs.principalSecret, 'utf8'), Date.now(), DIRECT_HEADER_TTL_SECONDS) };
 }
 
 /** What one gateway needs for one workload: A is asked by persisted id with its token, B and C get the text. */
@@ -22,6 +28,6 @@ export function gatewayTarget(key: GatewayKey, gateway: GatewayProcess, workload
 }
 
 /** The workload sent straight to a subgraph with a signed principal: what a gateway adds is measured against it. */
-export function directTarget(label: string, url: string, operation: ListedOperation, workload: Workload, subgraphs: BenchSubgraphs, validForSeconds: number): Target {
-  return { label, url, body: textRequestBody(operation, workload), headers: directHeaders(subgraphs, validForSeconds) };
+export function directTarget(label: string, url: string, operation: ListedOperation, workload: Workload, subgraphs: BenchSubgraphs): Target {
+  return { label, url, body: textRequestBody(operation, workload), headers: directHeaders(subgraphs) };
 }
