@@ -16,8 +16,6 @@ export interface GatewayProcess {
   name: string;
   url: string;
   pid: number;
-  /** The last of what it printed, for a report when something went wrong. */
-  output(): string;
   /** SIGTERM, then SIGKILL if it has not exited within 30 s. */
   stop(): Promise<void>;
 }
@@ -50,7 +48,7 @@ export async function startGatewayProcess(name: string, script: string, env: Rec
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   void exited.then(() => running.delete(child));
 
-  const port = await new Promise<number>((resolve, reject) => {
+  const announced = new Promise<number>((resolve, reject) => {
     let pending = '';
     const timer = setTimeout(() => reject(new Error(`${name} did not announce its port within ${START_TIMEOUT_MS / 1000} s:\n${kept}`)), START_TIMEOUT_MS);
     const onData = (chunk: Buffer) => {
@@ -69,16 +67,22 @@ export async function startGatewayProcess(name: string, script: string, env: Rec
       reject(new Error(`${name} exited with code ${code} before it listened:\n${kept}`));
     });
   });
-  // Logs and the audit trail keep flowing: the pipe is drained, the tail kept for diagnostics.
+  let port: number;
+  try {
+    port = await announced;
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  // Logs and the audit trail keep flowing: the pipe is drained and what it carries dropped.
   child.stdout!.removeAllListeners('data');
-  child.stdout!.on('data', keep);
+  child.stdout!.resume();
 
   const pid = child.pid!;
   return {
     name,
     url: `http://127.0.0.1:${port}/graphql`,
     pid,
-    output: () => kept,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
@@ -98,7 +102,7 @@ export function cpuMsOf(pid: number | 'self'): number {
 }
 
 /**
- * The child's environment: PATH and HOME from here, then `env`. Nothing else is inherited, so no APOLLO_KEY,
+ * The child's environment: PATH, HOME and TMPDIR from here, then `env`. Nothing else is inherited, so no APOLLO_KEY,
  * OTEL_* or Hive token of the caller's can make a gateway report anywhere.
  */
 function childEnvironment(env: Record<string, string>): Record<string, string> {

@@ -59,7 +59,7 @@ function main(): void {
   const busyMs = totalMs - (byPlace.get('(idle)') ?? 0);
   const print = (title: string, entries: Map<string, number>) => {
     process.stdout.write(`\n${title} (self time; % of busy time ${busyMs.toFixed(0)} ms of ${totalMs.toFixed(0)} ms)\n`);
-    for (const [name, ms] of [...entries].filter(([n]) => n !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, top)) {
+    for (const [name, ms] of [...entries].filter(([n]) => !n.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, top)) {
       process.stdout.write(`${((ms / busyMs) * 100).toFixed(1).padStart(6)}%  ${ms.toFixed(0).padStart(7)} ms  ${name}\n`);
     }
   };
