@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { importClosure, variablesRead } from './support/environment-reads';
 
 /*
  * The Kubernetes base in deploy/base, checked against the code it runs: ports, probes, the environment each
@@ -244,39 +245,12 @@ function providedVariables(container: Container): Map<string, ProvidedVariable> 
   return provided;
 }
 
-/** Names the code reads from the environment: env.NAME, env['NAME'], and helpers called as readX(env, 'NAME'). */
-const ENV_READ_PATTERNS = [/\benv\.([A-Z][A-Z0-9_]*)\b(?!\s*=[^=])/g, /\benv\[\s*'([A-Z][A-Z0-9_]*)'\s*\]/g, /\(\s*env\s*,\s*'([A-Z][A-Z0-9_]*)'/g];
-
-/**
- * The project's files a service runs: its index.ts and everything that imports by relative path, lib/
- * included. Following imports (rather than reading whole folders) leaves out test helpers, which read
- * DATABASE_URL or MONGODB_URL for tests and are never part of a running service.
- */
-function importClosure(service: string): string[] {
-  const seen = new Set<string>();
-  const pending = [resolve(rootDir, SERVICES[service].folder, 'src/index.ts')];
-  while (pending.length > 0) {
-    const file = pending.pop()!;
-    if (seen.has(file)) continue;
-    seen.add(file);
-    for (const match of readFileSync(file, 'utf8').matchAll(/(?:from|import)\s+'(\.{1,2}\/[^']+)'/g)) {
-      const target = resolve(dirname(file), match[1]);
-      const found = [`${target}.ts`, join(target, 'index.ts'), target].find((candidate) => candidate.endsWith('.ts') && existsSync(candidate));
-      if (found) pending.push(found);
-    }
-  }
-  return [...seen];
+function entryOf(service: string): string {
+  return resolve(rootDir, SERVICES[service].folder, 'src/index.ts');
 }
 
-function variablesRead(service: string): Map<string, string> {
-  const reads = new Map<string, string>();
-  for (const file of importClosure(service)) {
-    const source = readFileSync(file, 'utf8');
-    for (const pattern of ENV_READ_PATTERNS) {
-      for (const match of source.matchAll(pattern)) if (!reads.has(match[1])) reads.set(match[1], relative(rootDir, file));
-    }
-  }
-  return reads;
+function variablesReadBy(service: string): Map<string, string> {
+  return new Map([...variablesRead(entryOf(service))].map(([name, file]) => [name, relative(rootDir, file)]));
 }
 
 /** The port the service listens on when PORT is unset: readPort(env, 'PORT', N) in its config.ts. */
@@ -295,7 +269,7 @@ function defaultPort(service: string): number {
 function shutdownDeadlineSeconds(service: string, container: Container): { seconds: number; source: string } {
   const provided = providedVariables(container);
   const toSeconds = (name: string, value: number) => (/_MS$/.test(name) ? value / 1000 : value);
-  for (const file of importClosure(service)) {
+  for (const file of importClosure(entryOf(service))) {
     const source = readFileSync(file, 'utf8');
     const variable = /\(\s*env\s*,\s*'([A-Z_]*(?:SHUTDOWN|DRAIN)[A-Z_]*)'\s*,\s*([\d_]+)/.exec(source);
     if (variable) {
@@ -369,13 +343,13 @@ describe('deploy/base kustomization', () => {
 describe('deploy/base services', () => {
   it('finds what the services read, by following their imports', () => {
     for (const service of Object.keys(SERVICES)) {
-      const reads = variablesRead(service);
+      const reads = variablesReadBy(service);
       for (const name of ['PORT', 'HOST', 'NODE_ENV', 'PRINCIPAL_SECRET', 'LOG_LEVEL']) expect({ service, name, read: reads.has(name) }).toEqual({ service, name, read: true });
     }
-    expect(variablesRead('gateway').has('JWT_ISSUER')).toBe(true);
-    expect(variablesRead('identity').has('DATABASE_URL')).toBe(true);
-    expect(variablesRead('assets').has('MONGODB_URL')).toBe(true);
-    expect(variablesRead('incidents').has('MONGODB_URL')).toBe(true);
+    expect(variablesReadBy('gateway').has('JWT_ISSUER')).toBe(true);
+    expect(variablesReadBy('identity').has('DATABASE_URL')).toBe(true);
+    expect(variablesReadBy('assets').has('MONGODB_URL')).toBe(true);
+    expect(variablesReadBy('incidents').has('MONGODB_URL')).toBe(true);
   });
 
   it('listens on one port: the config.ts default, the Dockerfile, PORT, the container port and the Service targetPort', () => {
@@ -436,7 +410,7 @@ describe('deploy/base services', () => {
     for (const service of Object.keys(SERVICES)) {
       const deployment = deploymentOf(service);
       const provided = providedVariables(mainContainer(deployment));
-      for (const [name, file] of variablesRead(service)) {
+      for (const [name, file] of variablesReadBy(service)) {
         if (!provided.has(name) && !(name in OPTIONAL_VARIABLES)) {
           problems.push(`${at(deployment, service)}: does not provide ${name} (read in ${file}); set it, or list it in OPTIONAL_VARIABLES with the reason`);
         }

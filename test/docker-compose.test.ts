@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { variablesRead } from './support/environment-reads';
 
 const rootDir = join(__dirname, '..');
 
@@ -38,44 +39,8 @@ const NOT_FOR_CONTAINERS: Record<string, string> = {
   OTEL_SDK_DISABLED: 'tracing is off unless set',
 };
 
-/** Names the code reads from the environment: env.NAME, env['NAME'], and helpers called as readX(env, 'NAME'). */
-const ENV_READ_PATTERNS = [
-  /\benv\.([A-Z][A-Z0-9_]*)\b(?!\s*=[^=])/g,
-  /\benv\[\s*'([A-Z][A-Z0-9_]*)'\s*\]/g,
-  /\(\s*env\s*,\s*'([A-Z][A-Z0-9_]*)'/g,
-];
-
-function environmentReads(source: string): Set<string> {
-  const names = new Set<string>();
-  for (const pattern of ENV_READ_PATTERNS) for (const match of source.matchAll(pattern)) names.add(match[1]);
-  return names;
-}
-
-/** The project's own files a service runs: the entry file and everything it imports by relative path. */
-function importClosure(entry: string): string[] {
-  const seen = new Set<string>();
-  const pending = [resolve(rootDir, entry)];
-  while (pending.length > 0) {
-    const file = pending.pop()!;
-    if (seen.has(file)) continue;
-    seen.add(file);
-    const source = readFileSync(file, 'utf8');
-    for (const match of source.matchAll(/(?:from|import)\s+'(\.{1,2}\/[^']+)'/g)) {
-      const target = resolve(dirname(file), match[1]);
-      const candidates = [`${target}.ts`, join(target, 'index.ts'), target];
-      const found = candidates.find((candidate) => candidate.endsWith('.ts') && existsSync(candidate));
-      if (found) pending.push(found);
-    }
-  }
-  return [...seen];
-}
-
 function readsOf(service: string): Set<string> {
-  const names = new Set<string>();
-  for (const file of importClosure(APPLICATION_SERVICES[service])) {
-    for (const name of environmentReads(readFileSync(file, 'utf8'))) names.add(name);
-  }
-  return names;
+  return new Set(variablesRead(resolve(rootDir, APPLICATION_SERVICES[service])).keys());
 }
 
 /** What a container gets: the compose environment plus the ENV lines of its Dockerfile. */

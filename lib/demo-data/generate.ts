@@ -67,25 +67,27 @@ export function generateDemoData(options: DemoDataOptions = {}): DemoData {
   const scale = options.scale ?? 1;
   const random = new SeededRandom(options.seed ?? 20260601);
   const cves = generateCves(random, Math.max(20, Math.round(300 * Math.min(scale, 1))));
-  const data: DemoData = {
-    identity: { users: [], groups: [], roles: [], accounts: [], memberships: [], roleAssignments: [] },
-    assets: [],
-    incidents: [],
-  };
-  for (const { tenant, share, domain } of DEMO_TENANTS) {
+  // Tenant by tenant, in this order: the random sequence, and so the data, stays the same.
+  const tenants = DEMO_TENANTS.map(({ tenant, share, domain }) => {
     const count = (total: number) => Math.max(3, Math.round(total * scale * share));
     const identity = generateIdentity(random, tenant, domain, count(1000));
-    data.identity.users.push(...identity.users);
-    data.identity.groups.push(...identity.groups);
-    data.identity.roles.push(...identity.roles);
-    data.identity.accounts.push(...identity.accounts);
-    data.identity.memberships.push(...identity.memberships);
-    data.identity.roleAssignments.push(...identity.roleAssignments);
     const assets = generateAssets(random, tenant, count(5000), identity.users, cves);
-    data.assets.push(...assets);
-    data.incidents.push(...generateIncidents(random, tenant, count(2000), identity.users, identity.groups, assets));
-  }
-  return data;
+    const incidents = generateIncidents(random, tenant, count(2000), identity.users, identity.groups, assets);
+    return { identity, assets, incidents };
+  });
+  // flatMap, not push(...rows): spreading hundreds of thousands of rows as arguments overflows the stack.
+  return {
+    identity: {
+      users: tenants.flatMap((t) => t.identity.users),
+      groups: tenants.flatMap((t) => t.identity.groups),
+      roles: tenants.flatMap((t) => t.identity.roles),
+      accounts: tenants.flatMap((t) => t.identity.accounts),
+      memberships: tenants.flatMap((t) => t.identity.memberships),
+      roleAssignments: tenants.flatMap((t) => t.identity.roleAssignments),
+    },
+    assets: tenants.flatMap((t) => t.assets),
+    incidents: tenants.flatMap((t) => t.incidents),
+  };
 }
 
 function pad(n: number): string {

@@ -37,10 +37,21 @@ export class SeededRandom {
     return choices[choices.length - 1][0];
   }
 
+  /**
+   * Up to `count` distinct items. Each draw picks among the items not drawn yet, by position; the positions
+   * already taken are skipped in place instead of copying the pool, so a draw from 500,000 assets costs
+   * what a draw from five does.
+   */
   sample<T>(items: readonly T[], count: number): T[] {
-    const pool = [...items];
+    const taken: number[] = [];
     const out: T[] = [];
-    while (out.length < count && pool.length > 0) out.push(pool.splice(Math.floor(this.next() * pool.length), 1)[0]);
+    while (out.length < count && taken.length < items.length) {
+      let index = Math.floor(this.next() * (items.length - taken.length));
+      let at = 0;
+      for (; at < taken.length && taken[at] <= index; at++) index++;
+      taken.splice(at, 0, index);
+      out.push(items[index]);
+    }
     return out;
   }
 }
