@@ -3,7 +3,7 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import Redis from 'ioredis';
 import { ConfigError, ErrorCode } from '../../lib/errors';
 import { close, createGraphQLHttpServer } from '../../lib/http-server';
@@ -18,7 +18,7 @@ import { CostModel, demandControlPlugin } from './cost/demand-control-plugin';
 import { introspectionPolicyPlugin } from './introspection';
 import { GatewayMetrics } from './metrics';
 import { metricsPlugin } from './metrics-plugin';
-import { apiSchemaFromSupergraph, PersistedOperations, RedisApqCache } from './persisted';
+import { PersistedOperations, RedisApqCache } from './persisted';
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit/rate-limit-store';
 import { RedisRateLimitStore } from './rate-limit/redis-rate-limit-store';
 import { RateLimiter } from './rate-limit/rate-limiter';
@@ -55,8 +55,6 @@ export async function createGateway(config: GatewayConfig, logger: Logger = crea
       if (result !== 'unchanged') metrics.supergraphReloads.inc({ result });
     },
   });
-  // Read once up front, so that a missing file fails the start with a message naming SUPERGRAPH_PATH.
-  const apiSchema = apiSchemaFromSupergraph(supergraph.read());
   const authenticator = await createAuthenticator(config.auth);
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger) : undefined;
 
@@ -89,13 +87,17 @@ export async function createGateway(config: GatewayConfig, logger: Logger = crea
     onDecisionLookup: (result) => metrics.cacheLookups.inc({ cache: 'authorization', result }),
   });
   const costModel = new CostModel();
-  authorizing.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => costModel.update(coreSupergraphSdl));
+  // Persisted operations are validated against the schema the gateway serves, again whenever it changes.
+  let persisted: PersistedOperations | undefined;
+  let servedSchema: GraphQLSchema | undefined;
+  authorizing.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
+    costModel.update(coreSupergraphSdl);
+    servedSchema = apiSchema;
+    persisted?.updateSchema(apiSchema);
+  });
 
   const rateLimitStore: RateLimitStore = redis ? new RedisRateLimitStore(redis) : new MemoryRateLimitStore();
   const rateLimiter = new RateLimiter(rateLimitStore, (kind) => config.clientPolicies[kind].rateLimit, logger);
-  const persisted = config.persistedQueries.path
-    ? PersistedOperations.load({ path: config.persistedQueries.path, schema: apiSchema, mode: config.persistedQueries.mode, users: config.persistedQueries.users, logger })
-    : undefined;
   const auditSink = openAuditSink(config.auditLog);
   const audit = new AuditTrail(auditSink.write, (coordinate) =>
     (authorizing.requirementOf(coordinate)?.scopes ?? []).some((alternative) => alternative.some((scope) => SENSITIVE_SCOPES.has(scope))),
@@ -125,6 +127,14 @@ export async function createGateway(config: GatewayConfig, logger: Logger = crea
   });
   await apollo.start();
   let serving = true;
+  if (config.persistedQueries.path) {
+    try {
+      persisted = PersistedOperations.load({ path: config.persistedQueries.path, schema: servedSchema!, mode: config.persistedQueries.mode, users: config.persistedQueries.users, logger });
+    } catch (error) {
+      await apollo.stop();
+      throw error;
+    }
+  }
 
   const httpServer = createGraphQLHttpServer({
     apollo,

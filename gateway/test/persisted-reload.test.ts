@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GraphQLError } from 'graphql';
+import { buildSchema, GraphQLError, printSchema } from 'graphql';
 import type { Principal } from '../../lib/principal';
 import { ManifestError } from '../src/persisted/manifest';
 import { PersistedOperations, type PersistedOperationsOptions } from '../src/persisted/persisted-operations';
@@ -72,6 +72,20 @@ describe('loading', () => {
     cleanup.push(() => rmSync(empty, { recursive: true, force: true }));
     expect(() => load(empty)).toThrow('manifest.json: cannot be read (ENOENT): a persisted operations directory holds manifest.json and clients/<client_id>.json');
     expect(() => load(join(empty, 'missing'))).toThrow(`${join(empty, 'missing')}: cannot be read (ENOENT)`);
+  });
+});
+
+describe('following the schema the gateway serves', () => {
+  it('validates the lists again when the supergraph changes; one that no longer validates is refused and counted', () => {
+    const { operations, lines } = load(sample());
+    const withoutUsers = buildSchema(printSchema(apiSchema()).replace(/^  users\(/m, '  people('));
+    const outcome = operations.updateSchema(withoutUsers);
+    expect(outcome).toMatchObject({ status: 'refused', reason: expect.stringContaining('Cannot query field "users"') });
+    expect(operations.stats()).toMatchObject({ reloadFailures: 1 });
+    expect(lines).toContainEqual(expect.objectContaining({ msg: 'persisted operations refused; the previous list stays in use' }));
+
+    expect(operations.updateSchema(apiSchema())).toEqual({ status: 'reloaded' });
+    expect(operations.stats().lastFailure).toBeNull();
   });
 });
 

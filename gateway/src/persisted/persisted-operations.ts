@@ -44,6 +44,7 @@ const MAX_DEBOUNCE_FACTOR = 10;
  */
 export class PersistedOperations {
   private list: OperationList;
+  private schema: GraphQLSchema;
   private loadedAt = new Date();
   private reloadFailures = 0;
   private lastFailure: string | null = null;
@@ -53,7 +54,8 @@ export class PersistedOperations {
   private closed = false;
 
   private constructor(private readonly options: PersistedOperationsOptions) {
-    this.list = buildOperationList(readManifestSources(options.path), options.schema);
+    this.schema = options.schema;
+    this.list = buildOperationList(readManifestSources(options.path), this.schema);
     if (options.watch ?? true) this.watcher = this.startWatching();
     this.logLoaded('persisted operations loaded');
   }
@@ -73,12 +75,27 @@ export class PersistedOperations {
     );
   }
 
+  /**
+   * Validates the lists again against a new schema (the supergraph was reloaded). When an operation no
+   * longer validates, the lists in use stay and the refusal is logged and counted: clients then get the
+   * validation error for that operation, and whoever changed the schema sees why.
+   */
+  updateSchema(schema: GraphQLSchema): ReloadOutcome {
+    if (schema === this.schema) return { status: 'unchanged' };
+    this.schema = schema;
+    return this.rebuild(true);
+  }
+
   /** Reads the files again; a list with any problem is refused whole, and the one in use stays. */
   reload(): ReloadOutcome {
+    return this.rebuild(false);
+  }
+
+  private rebuild(schemaChanged: boolean): ReloadOutcome {
     try {
       const sources = readManifestSources(this.options.path);
-      if (sources.fingerprint === this.list.fingerprint) return { status: 'unchanged' };
-      this.list = buildOperationList(sources, this.options.schema);
+      if (!schemaChanged && sources.fingerprint === this.list.fingerprint) return { status: 'unchanged' };
+      this.list = buildOperationList(sources, this.schema);
     } catch (error) {
       // Runs from a timer: whatever went wrong is reported, never thrown into the event loop.
       const reason = error instanceof ManifestError ? error.message : `${this.options.path}: ${(error as Error).message}`;
