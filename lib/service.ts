@@ -1,8 +1,17 @@
 import type { Server } from 'node:http';
-import { close, listen, type Readiness } from './http-server';
+import type { Readiness } from './http-server';
 import type { Logger } from './logger';
 import type { StoreStats } from './documents/store';
 import { shutdownTracing } from './tracing';
+
+/** What every subgraph service is built with, besides its store. */
+export interface SubgraphServiceOptions {
+  /** The secret the gateway signs the principal header with; requests without a valid signature get 401. */
+  principalSecret: Buffer;
+  logger: Logger;
+  /** Demo data seeded when the store is empty; 0 seeds nothing. */
+  demoDataScale: number;
+}
 
 /**
  * A running subgraph: built by its server.ts (which never listens) and bound to a port by its index.ts
@@ -16,13 +25,6 @@ export interface SubgraphService {
   readiness(): Promise<Readiness>;
   /** Stops the HTTP server and closes the store. Safe to call twice. */
   close(): Promise<void>;
-}
-
-/** Binds a service to its port and stops it cleanly on SIGINT or SIGTERM, exporting its last spans. */
-export async function runService(service: SubgraphService, port: number, host: string, logger: Logger): Promise<void> {
-  const address = await listen(service.httpServer, port, host);
-  logger.info({ url: `http://${host}:${address.port}/graphql` }, `${service.name} subgraph listening`);
-  stopOnSignals(`${service.name} subgraph`, () => service.close(), logger);
 }
 
 /**
@@ -47,4 +49,3 @@ export function stopOnSignals(what: string, close: () => Promise<void>, logger: 
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
-export { close as closeHttpServer };

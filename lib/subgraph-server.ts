@@ -38,7 +38,7 @@ export function createSubgraphApollo<TLoaders>(options: SubgraphOptions<TLoaders
   return new ApolloServer<SubgraphContext<TLoaders>>({
     schema: buildSubgraphSchema({ typeDefs: parse(options.typeDefs), resolvers: options.resolvers as never }),
     includeStacktraceInErrorResponses: false,
-    // runService owns SIGINT/SIGTERM. Apollo's own handler would stop the server behind its back and re-raise
+    // lib/subgraph-main.ts owns SIGINT/SIGTERM. Apollo's own handler would stop the server behind its back and re-raise
     // the signal, and then the service's close() never finished (the process hung on Ctrl-C).
     stopOnTerminationSignals: false,
     // Inline traces (ftv1) exist for Apollo's hosted usage reporting, which Palisade never sends.

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { openDocumentDatabase, type DocumentDatabase } from '../../../lib/documents';
-import type { Logger } from '../../../lib/logger';
+import { openPreparedDocumentDatabase, type DocumentStoreOptions } from '../../../lib/documents';
 import type { Principal } from '../../../lib/principal';
+import type { SubgraphServiceOptions } from '../../../lib/service';
 import { SubgraphMetrics } from '../../../lib/subgraph-metrics';
 import { assembleSubgraph, storeReadiness, type AssembledSubgraph } from '../../../lib/subgraph-server';
 import { ASSETS_COLLECTION, type AssetDocument } from './data/asset-document';
@@ -13,31 +13,14 @@ export const SERVICE_NAME = 'assets';
 /** The database used when MONGODB_URL names none: this service shares no database with another. */
 export const DEFAULT_DATABASE = 'palisade_assets';
 
-export interface AssetsServiceOptions {
-  /** The secret the gateway signs the principal header with; requests without a valid signature get 401. */
-  principalSecret: Buffer;
-  logger: Logger;
-  /** Demo data seeded when the store is empty; 0 seeds nothing. */
-  demoDataScale: number;
-  /** An already opened store, which the service then owns and closes (tests inject one to read its stats). */
-  database?: DocumentDatabase;
-  /** Used when no database is given: MongoDB when set, the embedded document store otherwise. */
-  mongodbUrl?: string;
-}
+export type AssetsServiceOptions = SubgraphServiceOptions & DocumentStoreOptions;
 
 export type AssetsService = AssembledSubgraph<AssetLoaders>;
 
 /** Builds the assets subgraph over its store: indexes, demo data, Apollo Server and the HTTP server. Never listens. */
 export async function createAssetsService(options: AssetsServiceOptions): Promise<AssetsService> {
-  const database = options.database ?? (await openDocumentDatabase(options.mongodbUrl, DEFAULT_DATABASE));
   const metrics = new SubgraphMetrics(SERVICE_NAME);
-  database.observe = metrics.observeDatabase;
-  try {
-    await prepareAssetStore(database, options);
-  } catch (error) {
-    await database.close();
-    throw error;
-  }
+  const database = await openPreparedDocumentDatabase(options, DEFAULT_DATABASE, metrics.observeDatabase, (db) => prepareAssetStore(db, options));
   const collection = database.collection<AssetDocument>(ASSETS_COLLECTION);
   return assembleSubgraph({
     name: SERVICE_NAME,

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { StoreUnavailableError } from '../../../lib/errors';
 import type { Readiness } from '../../../lib/http-server';
-import type { Logger } from '../../../lib/logger';
+import type { SubgraphServiceOptions } from '../../../lib/service';
 import { openSqlDatabase, PreparedDatabase, type SqlDatabase } from '../../../lib/sql';
 import { SubgraphMetrics } from '../../../lib/subgraph-metrics';
 import { assembleSubgraph, type AssembledSubgraph } from '../../../lib/subgraph-server';
@@ -11,11 +11,7 @@ import { identityResolvers } from './resolvers';
 
 export const SERVICE_NAME = 'identity';
 
-export interface IdentityServiceOptions {
-  principalSecret: Buffer;
-  logger: Logger;
-  /** Demo data seeded when the users table is empty; 0 seeds nothing. */
-  demoDataScale: number;
+export interface IdentityServiceOptions extends SubgraphServiceOptions {
   /** An already opened database, which the service then owns and closes (tests inject one to read its stats). */
   database?: SqlDatabase;
   /** Used when no database is given: PostgreSQL when set, PGlite in memory otherwise. */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { openDocumentDatabase, type DocumentDatabase } from '../../../lib/documents';
-import type { Logger } from '../../../lib/logger';
+import { openPreparedDocumentDatabase, type DocumentStoreOptions } from '../../../lib/documents';
 import type { Principal } from '../../../lib/principal';
+import type { SubgraphServiceOptions } from '../../../lib/service';
 import { SubgraphMetrics } from '../../../lib/subgraph-metrics';
 import { assembleSubgraph, storeReadiness, type AssembledSubgraph } from '../../../lib/subgraph-server';
 import { INCIDENTS_COLLECTION, type IncidentDocument } from './data/incident-document';
@@ -13,30 +13,14 @@ export const SERVICE_NAME = 'incidents';
 /** The database used when MONGODB_URL names none: this service shares no database with another. */
 export const DEFAULT_DATABASE = 'palisade_incidents';
 
-export interface IncidentsServiceOptions {
-  principalSecret: Buffer;
-  logger: Logger;
-  /** Demo data seeded when the store is empty; 0 seeds nothing. */
-  demoDataScale: number;
-  /** An already opened store, which the service then owns and closes (tests inject one to read its stats). */
-  database?: DocumentDatabase;
-  /** Used when no database is given: MongoDB when set, the embedded document store otherwise. */
-  mongodbUrl?: string;
-}
+export type IncidentsServiceOptions = SubgraphServiceOptions & DocumentStoreOptions;
 
 export type IncidentsService = AssembledSubgraph<IncidentLoaders>;
 
 /** Builds the incidents subgraph over its store: indexes, demo data, Apollo Server and the HTTP server. Never listens. */
 export async function createIncidentsService(options: IncidentsServiceOptions): Promise<IncidentsService> {
-  const database = options.database ?? (await openDocumentDatabase(options.mongodbUrl, DEFAULT_DATABASE));
   const metrics = new SubgraphMetrics(SERVICE_NAME);
-  database.observe = metrics.observeDatabase;
-  try {
-    await prepareIncidentStore(database, options);
-  } catch (error) {
-    await database.close();
-    throw error;
-  }
+  const database = await openPreparedDocumentDatabase(options, DEFAULT_DATABASE, metrics.observeDatabase, (db) => prepareIncidentStore(db, options));
   const collection = database.collection<IncidentDocument>(INCIDENTS_COLLECTION);
   return assembleSubgraph({
     name: SERVICE_NAME,
