@@ -1,5 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** From 1 ms to the 10 s subgraph timeout. */
+const LATENCY_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
 /**
  * The gateway's Prometheus metrics. Label values stay bounded: operation names are recorded only while
  * fewer than `maxOperationNames` distinct ones have been seen (persisted operations are always known);
@@ -28,14 +31,14 @@ export class GatewayMetrics {
       name: 'palisade_gateway_request_duration_seconds',
       help: 'Time from request to response',
       labelNames: ['operation', 'outcome'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      buckets: LATENCY_BUCKETS_SECONDS,
       registers: [this.registry],
     });
     this.subgraphFetchDuration = new Histogram({
       name: 'palisade_gateway_subgraph_fetch_duration_seconds',
       help: 'Subgraph fetches by subgraph and outcome (ok, http_error, network_error, timeout, circuit_open)',
       labelNames: ['subgraph', 'outcome'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      buckets: LATENCY_BUCKETS_SECONDS,
       registers: [this.registry],
     });
     this.subgraphBreakerState = new Gauge({
