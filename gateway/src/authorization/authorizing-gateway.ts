@@ -46,6 +46,8 @@ interface SchemaState {
 
 interface CachedDecision extends AuthorizationDecision {
   queryHash: string;
+  /** Coordinates of the reported removals, for the audit trail. */
+  denied: string[];
 }
 
 /**
@@ -98,7 +100,7 @@ export class AuthorizingGateway implements GatewayInterface {
     requestContext.context.grantedFields = decision.granted;
     if (decision.removals.length === 0) return executor(requestContext);
 
-    requestContext.context.deniedFields = [...new Set(decision.removals.filter((r) => r.reported).map((r) => r.coordinate))];
+    requestContext.context.deniedFields = decision.denied;
     if (this.options.mode === 'dry-run') {
       this.options.logger.warn({ operationName: requestContext.operationName, deniedFields: requestContext.context.deniedFields }, 'authorization dry run: fields would be removed');
       return executor(requestContext);
@@ -125,7 +127,8 @@ export class AuthorizingGateway implements GatewayInterface {
     const queryHash = decision.document && decision.document !== requestContext.document
       ? createHash('sha256').update(print(decision.document)).digest('hex')
       : requestContext.queryHash;
-    const entry = { ...decision, queryHash };
+    const denied = [...new Set(decision.removals.filter((r) => r.reported).map((r) => r.coordinate))];
+    const entry = { ...decision, queryHash, denied };
     state.decisions.set(key, entry);
     if (state.decisions.size > this.decisionCacheSize) state.decisions.delete(state.decisions.keys().next().value!);
     return entry;

@@ -10,6 +10,4 @@ export type Policy = (principal: Principal) => boolean;
 export const POLICIES: Readonly<Record<string, Policy>> = {
   /** People and scripts of the organisation itself; partners are outside it. */
   internal: (principal) => principal.kind !== 'partner',
-  /** Interactive people only: personal risk data is not for automation. */
-  human: (principal) => principal.kind === 'user',
 };
