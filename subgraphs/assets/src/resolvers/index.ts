@@ -4,7 +4,7 @@ import type { AssetLoaders } from '../data/loaders';
 import { Application } from './application';
 import { Asset } from './asset';
 import { CloudResource } from './cloud-resource';
-import { DateTimeScalar } from './date-time';
+import { DateTimeScalar } from '../../../../lib/date-time-scalar';
 import { Device } from './device';
 import { Query } from './query';
 import { User } from './user';

@@ -1,6 +1,6 @@
-import { DateTime } from './date-time';
+import { DateTimeScalar } from '../../../../lib/date-time-scalar';
 import { Group } from './group';
 import { Query } from './query';
 import { User } from './user';
 
-export const identityResolvers = { DateTime, Query, User, Group };
+export const identityResolvers = { DateTime: DateTimeScalar, Query, User, Group };
