@@ -119,6 +119,35 @@ describe('supergraph hot reload through the running gateway', () => {
     expect(board.body.errors).toBeUndefined();
     expect(board.body.data!.incidents.edges.length).toBeGreaterThan(0);
   });
+
+  it('finishes a request in flight on the schema it started with, while new requests get the new one', async () => {
+    const committed = readFileSync(join(rootDir, 'schema', 'supergraph.graphql'), 'utf8');
+    const withDescription = '  title: String!\n  description: String\n  severity: Severity!\n';
+    const incidentType = committed.indexOf('\ntype Incident\n');
+    expect(committed.indexOf(withDescription, incidentType)).toBeGreaterThan(incidentType);
+    const directory = mkdtempSync(join(tmpdir(), 'palisade-reload-'));
+    cleanups.push(() => rmSync(directory, { recursive: true, force: true }));
+    const path = join(directory, 'supergraph.graphql');
+    writeFileSync(path, committed);
+    const incidents = await holdingProxy(graph.subgraphUrls.incidents);
+    const gateway = await graph.startGateway({ SUPERGRAPH_PATH: path, INCIDENTS_URL: incidents.url });
+    const query = '{ incidents(first: 1) { edges { node { uid description } } } }';
+
+    const inFlight = postGraphQL(gateway.url, query, undefined, token);
+    await pollUntil('the request to reach the incidents subgraph', async () => (incidents.held() > 0 ? true : undefined));
+    // Incident.description leaves the schema while the request waits at the subgraph.
+    const withoutDescription = committed.slice(0, incidentType) + committed.slice(incidentType).replace(withDescription, '  title: String!\n  severity: Severity!\n');
+    writeFileSync(`${path}.next`, withoutDescription);
+    renameSync(`${path}.next`, path);
+    await pollUntil('the reload', async () => (total(await scrape(gateway.origin), 'palisade_gateway_supergraph_reloads_total', { result: 'applied' }) === 1 ? true : undefined));
+    incidents.release();
+
+    const answered = await inFlight;
+    expect(answered.body.errors).toBeUndefined();
+    expect(answered.body.data!.incidents.edges[0].node).toHaveProperty('description');
+    const after = await postGraphQL(gateway.url, query, undefined, token);
+    expect(after.body.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
 });
 
 /**
