@@ -31,6 +31,14 @@ export class PrincipalRejected extends Error {
   }
 }
 
+/**
+ * Everything a subgraph learns about the principal, as one string: two requests with equal keys are
+ * answered alike by every subgraph, so work in flight for one may answer the other.
+ */
+export function principalKey(principal: Principal): string {
+  return JSON.stringify([principal.tenant, principal.sub, principal.kind, principal.clientId ?? null, [...principal.scopes].sort()]);
+}
+
 /** `<base64url payload>.<base64url HMAC-SHA256>`, signed with the secret the gateway shares with subgraphs. */
 export function signPrincipal(principal: Principal, secret: Buffer, now = Date.now(), ttlSeconds = PRINCIPAL_TTL_SECONDS): string {
   const payload: SignedPayload = { ...principal, exp: Math.floor(now / 1000) + ttlSeconds };

@@ -1,14 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { setTimeout as delay } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { close, listen } from '../lib/http-server';
+import { holdingProxy, pollUntil, scrape, total } from './support/gateway-probes';
 import { postGraphQL, readOperation, startGraph, type Graph } from './support/graph';
 
 const rootDir = join(__dirname, '..');
@@ -32,50 +32,6 @@ afterEach(async () => {
 afterAll(async () => {
   await graph?.close();
 });
-
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** The samples of a Prometheus text exposition. */
-function parseMetrics(text: string): Sample[] {
-  const samples: Sample[] = [];
-  for (const line of text.split('\n')) {
-    const match = /^([A-Za-z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match) continue;
-    const labels: Record<string, string> = {};
-    for (const [, name, value] of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[name] = value;
-    samples.push({ name: match[1], labels, value: Number(match[3]) });
-  }
-  return samples;
-}
-
-async function scrape(origin: string): Promise<Sample[]> {
-  const response = await fetch(`${origin}/metrics`);
-  expect(response.status).toBe(200);
-  expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
-  return parseMetrics(await response.text());
-}
-
-/** The sum of the samples named `name` whose labels include `labels`. */
-function total(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
-  return samples
-    .filter((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value))
-    .reduce((sum, sample) => sum + sample.value, 0);
-}
-
-/** Calls `attempt` until it returns a value, waiting `intervalMs` between calls, for at most `timeoutMs`. */
-async function pollUntil<T>(what: string, attempt: () => Promise<T | undefined>, timeoutMs = 5000, intervalMs = 50): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await attempt();
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await delay(intervalMs);
-  }
-}
 
 describe('supergraph hot reload through the running gateway', () => {
   const DESCRIBE_INCIDENT = '{ __type(name: "Incident") { description } }';
@@ -129,7 +85,7 @@ describe('supergraph hot reload through the running gateway', () => {
     cleanups.push(() => rmSync(directory, { recursive: true, force: true }));
     const path = join(directory, 'supergraph.graphql');
     writeFileSync(path, committed);
-    const incidents = await holdingProxy(graph.subgraphUrls.incidents);
+    const incidents = await holdingProxy(graph.subgraphUrls.incidents, cleanups);
     const gateway = await graph.startGateway({ SUPERGRAPH_PATH: path, INCIDENTS_URL: incidents.url });
     const query = '{ incidents(first: 1) { edges { node { uid description } } } }';
 
@@ -149,44 +105,6 @@ describe('supergraph hot reload through the running gateway', () => {
     expect(after.body.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
   });
 });
-
-/**
- * A proxy in front of a subgraph that holds its GraphQL requests until release() (other paths pass), so that
- * a test has requests in flight through the gateway for as long as it needs.
- */
-async function holdingProxy(target: string): Promise<{ url: string; held(): number; release(): void }> {
-  const targetUrl = new URL(target);
-  const held: Array<() => void> = [];
-  let holding = true;
-  const server: Server = createServer((incoming, outgoing) => {
-    const forward = () => {
-      const forwarded = httpRequest(
-        { host: targetUrl.hostname, port: targetUrl.port, path: incoming.url, method: incoming.method, headers: incoming.headers },
-        (answer) => {
-          outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(outgoing);
-        },
-      );
-      forwarded.on('error', () => outgoing.destroy());
-      incoming.pipe(forwarded);
-    };
-    if (holding && incoming.url === targetUrl.pathname) held.push(forward);
-    else forward();
-  });
-  const { port } = await listen(server, 0, '127.0.0.1');
-  cleanups.push(async () => {
-    server.closeAllConnections();
-    await close(server);
-  });
-  return {
-    url: `http://127.0.0.1:${port}${targetUrl.pathname}`,
-    held: () => held.length,
-    release: () => {
-      holding = false;
-      for (const forward of held.splice(0)) forward();
-    },
-  };
-}
 
 /** Runs gateway/src/index.ts as its own process on the harness's subgraphs; resolves with its origin once ready. */
 async function startGatewayProcess(env: Record<string, string>): Promise<{ child: ChildProcess; origin: string; exited: Promise<number | null> }> {
@@ -232,7 +150,7 @@ describe('SIGTERM while requests are in flight', () => {
   it('finishes every request in flight with its data, refuses new connections, and exits 0', async () => {
     const whole = await graph.request(INCIDENT_BOARD);
     expect(whole.body.errors).toBeUndefined();
-    const proxy = await holdingProxy(graph.subgraphUrls.assets);
+    const proxy = await holdingProxy(graph.subgraphUrls.assets, cleanups);
     const { child, origin, exited } = await startGatewayProcess({ ASSETS_URL: proxy.url });
 
     const inFlight = Array.from({ length: 4 }, () => postGraphQL(`${origin}/graphql`, INCIDENT_BOARD, undefined, token));

@@ -36,6 +36,8 @@ export interface GatewayConfig {
   auditLog: string;
   /** Operations allowed in one array-batched request; 0 turns batching off. */
   batchMaxOperations: number;
+  /** Identical queries in flight (same principal, operation, variables) execute once, and so do identical subgraph fetches. */
+  deduplication: boolean;
 }
 
 const HTTP = ['http:', 'https:'];
@@ -64,6 +66,7 @@ export function readGatewayConfig(env: Environment): GatewayConfig {
     partnerWriteClients: readPartnerWriteClients(env),
     auditLog: env.AUDIT_LOG || 'stdout',
     batchMaxOperations: readNonNegativeInt(env, 'BATCH_MAX_OPERATIONS', 0),
+    deduplication: readEnum(env, 'DEDUPLICATION', ['on', 'off'], 'on') === 'on',
   };
 }
 

@@ -17,6 +17,7 @@ export class GatewayMetrics {
   readonly rejections: Counter<'reason'>;
   readonly cacheLookups: Counter<'cache' | 'result'>;
   readonly supergraphReloads: Counter<'result'>;
+  readonly deduplicated: Counter<'stage'>;
   private readonly operationNames = new Set<string>();
 
   constructor(private readonly maxOperationNames = 200) {
@@ -63,6 +64,12 @@ export class GatewayMetrics {
       name: 'palisade_gateway_supergraph_reloads_total',
       help: 'Supergraph reloads by result (applied, refused)',
       labelNames: ['result'],
+      registers: [this.registry],
+    });
+    this.deduplicated = new Counter({
+      name: 'palisade_gateway_deduplicated_total',
+      help: 'Work answered by identical work already in flight, by stage (operation: a whole execution; subgraph_fetch: one fetch)',
+      labelNames: ['stage'],
       registers: [this.registry],
     });
   }

@@ -15,6 +15,7 @@ import { POLICIES } from './authorization/policies';
 import { SUBGRAPH_NAMES, type GatewayConfig, type SubgraphName } from './config';
 import type { GatewayContext } from './context';
 import { CostModel, demandControlPlugin } from './cost/demand-control-plugin';
+import { DeduplicatingGateway } from './deduplication/deduplicating-gateway';
 import { introspectionPolicyPlugin } from './introspection';
 import { GatewayMetrics } from './metrics';
 import { metricsPlugin } from './metrics-plugin';
@@ -77,10 +78,20 @@ export async function createGateway(config: GatewayConfig, logger: Logger = crea
     supergraphSdl: supergraph,
     logger,
     __exposeQueryPlanExperimental: false,
-    buildService: ({ name }) => new SignedSubgraphDataSource(name, subgraphUrl(config, name), config.principalSecret, logger, fetchers.get(name)),
+    buildService: ({ name }) =>
+      new SignedSubgraphDataSource({
+        serviceName: name,
+        url: subgraphUrl(config, name),
+        principalSecret: config.principalSecret,
+        logger,
+        fetcher: fetchers.get(name),
+        deduplicate: config.deduplication,
+        onJoin: () => metrics.deduplicated.inc({ stage: 'subgraph_fetch' }),
+      }),
   });
   countPlanCacheLookups(federation, metrics);
-  const authorizing = new AuthorizingGateway(federation, {
+  const executing = config.deduplication ? new DeduplicatingGateway(federation, () => metrics.deduplicated.inc({ stage: 'operation' })) : federation;
+  const authorizing = new AuthorizingGateway(executing, {
     mode: config.authorizationMode,
     policies: POLICIES,
     logger,

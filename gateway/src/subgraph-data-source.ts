@@ -1,23 +1,62 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import type { Logger } from '../../lib/logger';
-import { PRINCIPAL_HEADER, signPrincipal } from '../../lib/principal';
+import { PRINCIPAL_HEADER, principalKey, signPrincipal } from '../../lib/principal';
 import type { GatewayContext } from './context';
+import { InFlight } from './deduplication/in-flight';
 import { toSubgraphRequestError } from './resilience/errors';
+import { isQueryDocument } from './resilience/retry-policy';
+
+export interface SubgraphDataSourceOptions {
+  serviceName: string;
+  url: string;
+  principalSecret: Buffer;
+  logger: Logger;
+  fetcher?: Fetcher;
+  /** Sends identical query fetches in flight once (same principal, document and variables). */
+  deduplicate?: boolean;
+  /** Called for every fetch that joins an identical one already in flight, for metrics. */
+  onJoin?: () => void;
+}
 
 /**
  * Sends the gateway's fetches to one subgraph, each carrying the verified principal signed with the secret
  * the subgraphs share, and the request id, so a subgraph serves only what the gateway vouched for.
  */
 export class SignedSubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  constructor(
-    private readonly serviceName: string,
-    url: string,
-    private readonly principalSecret: Buffer,
-    private readonly logger: Logger,
-    fetcher?: Fetcher,
-  ) {
-    super({ url, fetcher });
+  private readonly serviceName: string;
+  private readonly principalSecret: Buffer;
+  private readonly logger: Logger;
+  private readonly fetches: InFlight<GatewayGraphQLResponse> | undefined;
+
+  constructor(options: SubgraphDataSourceOptions) {
+    super({ url: options.url, fetcher: options.fetcher });
+    this.serviceName = options.serviceName;
+    this.principalSecret = options.principalSecret;
+    this.logger = options.logger;
+    this.fetches = options.deduplicate ? new InFlight(copyResponse, options.onJoin) : undefined;
+  }
+
+  /**
+   * A query fetch joins an identical one in flight for the same principal (outbound deduplication). A
+   * mutation is never shared, and no fetch that starts after a mutation started joins one from before it,
+   * nor one from before it ended.
+   */
+  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    const principal = 'incomingRequestContext' in options ? options.context.principal : undefined;
+    const { query, operationName, variables } = options.request;
+    if (!this.fetches || !principal || !query) return super.process(options);
+    if (!isQueryDocument(query)) {
+      this.fetches.barrier();
+      try {
+        return await super.process(options);
+      } finally {
+        this.fetches.barrier();
+      }
+    }
+    const key = JSON.stringify([query, operationName ?? null, variables ?? {}, principalKey(principal)]);
+    return (await this.fetches.run(key, () => super.process(options))).value;
   }
 
   override willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): void {
@@ -43,4 +82,9 @@ export class SignedSubgraphDataSource extends RemoteGraphQLDataSource<GatewayCon
     );
     throw toSubgraphRequestError(this.serviceName, error, response);
   }
+}
+
+/** The gateway merges entities into what a fetch returned, so each sharer gets its own copy of the body. */
+function copyResponse({ http, ...body }: GatewayGraphQLResponse): GatewayGraphQLResponse {
+  return { ...structuredClone(body), ...(http ? { http } : {}) };
 }

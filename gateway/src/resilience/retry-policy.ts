@@ -66,7 +66,12 @@ export function isQueryOperation(body: unknown): boolean {
   } catch {
     return false;
   }
-  return typeof query === 'string' && OPENS_AS_QUERY.test(query) && !OTHER_OPERATION.test(query);
+  return typeof query === 'string' && isQueryDocument(query);
+}
+
+/** Whether a GraphQL document is certainly a query: it opens as one and names no other kind of operation. */
+export function isQueryDocument(query: string): boolean {
+  return OPENS_AS_QUERY.test(query) && !OTHER_OPERATION.test(query);
 }
 
 /** The index of the quote that ends the JSON string whose content starts at `from`, or -1. */
