@@ -2,6 +2,7 @@ import { Query, aggregate } from 'mingo';
 import { update as applyUpdate } from 'mingo/updater';
 import { StoreUnavailableError } from '../errors';
 import { observeRoundTrip, type StoreObserver } from '../store-observer';
+import { EqualityIndexes } from './embedded-index';
 import {
   DuplicateKeyError,
   type Document,
@@ -19,11 +20,13 @@ import {
  * The embedded document store: MongoDB semantics (filters, sort, projection, pipelines, update operators)
  * evaluated by mingo over documents held in memory. It exists because no MongoDB server runs on the
  * machines this project is developed on; the same subgraph code runs on MongoDB through the driver.
- * Documents are cloned on the way in and out, so callers can never alias stored state.
+ * Documents are cloned on the way in and out, so callers can never alias stored state. It keeps equality
+ * indexes on every field named by a declared index: a filter's equality and $in conditions on those fields
+ * pick the candidate documents, and mingo evaluates the whole filter over the candidates only.
  */
 export class EmbeddedDocumentDatabase implements DocumentDatabase {
   readonly kind = 'embedded' as const;
-  readonly stats: StoreStats = { roundTrips: 0 };
+  readonly stats: Required<StoreStats> = { roundTrips: 0, documentsExamined: 0 };
   observe?: StoreObserver<DocumentOperation>;
   private readonly collections = new Map<string, EmbeddedCollection<Document>>();
   private closed = false;
@@ -57,8 +60,10 @@ export class EmbeddedDocumentDatabase implements DocumentDatabase {
 }
 
 class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
+  /** In insertion order, which is the order of an unsorted find. */
   private documents: T[] = [];
-  private readonly uniqueIndexes: IndexSpec[] = [];
+  private readonly indexes: IndexSpec[] = [];
+  private readonly equality = new EqualityIndexes<T>();
 
   constructor(
     readonly collectionName: string,
@@ -74,11 +79,12 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
   }
 
   async countDocuments(filter: Filter<T>): Promise<number> {
-    return this.database.roundTrip('count', () => new Query(filter as Document).find(this.documents).all().length);
+    return this.database.roundTrip('count', () => new Query(filter as Document).find(this.candidates(filter as Document)).all().length);
   }
 
+  /** The pipeline runs whole over the candidates of its leading $match stages. */
   async aggregate<R extends Document = Document>(pipeline: Document[]): Promise<R[]> {
-    return this.database.roundTrip('aggregate', () => cloneDocument(aggregate(this.documents, pipeline) as R[]));
+    return this.database.roundTrip('aggregate', () => cloneDocument(aggregate(this.candidates({ $and: leadingMatches(pipeline) }), pipeline) as R[]));
   }
 
   async insertOne(doc: T): Promise<void> {
@@ -90,20 +96,24 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
       const copies = cloneDocument(docs);
       // All or nothing: every copy is checked against the stored documents and the ones before it first.
       this.assertUnique(copies, this.documents);
-      this.documents.push(...copies);
+      for (const copy of copies) {
+        this.documents.push(copy);
+        this.equality.add(copy);
+      }
     });
   }
 
   async findOneAndUpdate(filter: Filter<T>, update: UpdateFilter<T>): Promise<T | null> {
     return this.database.roundTrip('update', () => {
       const query = new Query(filter as Document);
-      const index = this.documents.findIndex((doc) => query.test(doc));
-      if (index < 0) return null;
-      const updated = cloneDocument(this.documents[index]);
+      const found = this.candidates(filter as Document).find((doc) => query.test(doc));
+      if (!found) return null;
+      const updated = cloneDocument(found);
       applyUpdate(updated, update as Document);
-      this.assertUnique([updated], this.documents.filter((_, i) => i !== index));
-      // Replaced in one assignment: a reader never sees half an update.
-      this.documents[index] = updated;
+      this.assertUnique([updated], this.documents.filter((doc) => doc !== found));
+      // Replaced in one synchronous step: a reader never sees half an update.
+      this.documents[this.documents.indexOf(found)] = updated;
+      this.equality.replace(found, updated);
       return cloneDocument(updated);
     });
   }
@@ -111,32 +121,52 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
   async deleteMany(filter: Filter<T>): Promise<number> {
     return this.database.roundTrip('delete', () => {
       const query = new Query(filter as Document);
-      const before = this.documents.length;
-      this.documents = this.documents.filter((doc) => !query.test(doc));
-      return before - this.documents.length;
+      const deleted = new Set(this.candidates(filter as Document).filter((doc) => query.test(doc)));
+      if (deleted.size === 0) return 0;
+      this.documents = this.documents.filter((doc) => !deleted.has(doc));
+      for (const doc of deleted) this.equality.remove(doc);
+      return deleted.size;
     });
   }
 
   async createIndexes(indexes: IndexSpec[]): Promise<void> {
     return this.database.roundTrip('createIndexes', () => {
-      const added = indexes.filter((index) => index.unique && !this.uniqueIndexes.some((u) => u.name === index.name));
+      const added = indexes.filter((index) => !this.indexes.some((existing) => existing.name === index.name));
       // MongoDB refuses to build a unique index over documents that already break it.
-      for (const index of added) assertUniqueUnder(index, this.documents, []);
-      this.uniqueIndexes.push(...added);
+      for (const index of added) if (index.unique) assertUniqueUnder(index, this.documents, []);
+      this.indexes.push(...added);
+      for (const index of added) for (const path of Object.keys(index.key)) this.equality.addPath(path, this.documents);
     });
   }
 
   private select(filter: Filter<T>, options: FindOptions): T[] {
-    let cursor = new Query(filter as Document).find<T>(this.documents, options.projection as never);
+    let cursor = new Query(filter as Document).find<T>(this.candidates(filter as Document), options.projection as never);
     if (options.sort) cursor = cursor.sort(options.sort);
     if (options.skip) cursor = cursor.skip(options.skip);
     if (options.limit) cursor = cursor.limit(options.limit);
     return cloneDocument(cursor.all() as T[]);
   }
 
-  private assertUnique(candidates: T[], stored: T[]): void {
-    for (const index of this.uniqueIndexes) assertUniqueUnder(index, candidates, stored);
+  /** What mingo evaluates a filter over: the documents the equality indexes allow, counted in the stats. */
+  private candidates(filter: Document): readonly T[] {
+    const candidates = this.equality.candidates(filter, this.documents);
+    this.database.stats.documentsExamined += candidates.length;
+    return candidates;
   }
+
+  private assertUnique(candidates: T[], stored: T[]): void {
+    for (const index of this.indexes) if (index.unique) assertUniqueUnder(index, candidates, stored);
+  }
+}
+
+/** The filters of a pipeline's leading $match stages: every document it passes on meets all of them. */
+function leadingMatches(pipeline: Document[]): Document[] {
+  const matches: Document[] = [];
+  for (const stage of pipeline) {
+    if (!stage || typeof stage !== 'object' || Object.keys(stage).length !== 1 || !('$match' in stage)) break;
+    matches.push(stage.$match as Document);
+  }
+  return matches;
 }
 
 /** Throws DuplicateKeyError when two candidates, or a candidate and a stored document, share the index key. */

@@ -41,6 +41,11 @@ export interface DocumentCollection<T extends Document> {
 export interface StoreStats {
   /** Round trips to the store since it was opened; tests read it to prove batching. */
   roundTrips: number;
+  /**
+   * Documents evaluated against filters, like MongoDB's explain `docsExamined`: the candidates the embedded
+   * store's indexes leave for each read, update or delete. MongoDB's adapter does not count them.
+   */
+  documentsExamined?: number;
 }
 
 /** The kinds of round trip a document store reports to its observer: insertOne and insertMany are both `insert`. */
