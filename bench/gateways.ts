@@ -12,13 +12,14 @@ const ROOT = join(__dirname, '..');
 export const SUPERGRAPH_PATH = join(ROOT, 'schema', 'supergraph.graphql');
 export const SAMPLE_MANIFEST_PATH = join(ROOT, 'schema', 'persisted-queries', 'manifest.json');
 
-/** A, B and C always; D (Hive Gateway with upstream deduplication off) with --hive-no-dedup. */
-export type GatewayKey = 'A' | 'B' | 'C' | 'D';
+/** A, B and C always; with --without-dedup also D (C without its deduplication) and E (A without its own). */
+export type GatewayKey = 'A' | 'B' | 'C' | 'D' | 'E';
 export const GATEWAY_LABELS: Record<GatewayKey, string> = {
   A: 'A Palisade',
   B: 'B @apollo/gateway',
   C: 'C Hive Gateway',
   D: 'D Hive, no upstream dedup',
+  E: 'E Palisade, no dedup',
 };
 
 /** How A runs: production needs REDIS_URL; without it, development mode with the same security features. */
@@ -29,11 +30,11 @@ export interface PalisadeMode {
 
 export function palisadeMode(): PalisadeMode {
   return process.env.REDIS_URL
-    ? { nodeEnv: 'production', description: `NODE_ENV=production, JWKS_FILE, JWT_ISSUER/JWT_AUDIENCE, persisted operations enforced (requests by id), rate limits and APQ on Redis (${process.env.REDIS_URL}), audit trail and logs on stdout` }
+    ? { nodeEnv: 'production', description: `NODE_ENV=production, JWKS_FILE, JWT_ISSUER/JWT_AUDIENCE, persisted operations enforced (requests by id), rate limits and APQ on Redis (${process.env.REDIS_URL}), audit trail and logs on stdout, deduplication of identical queries and subgraph fetches in flight (DEDUPLICATION=on, the default)` }
     : {
         nodeEnv: 'development',
         description:
-          'REDIS_URL is not set, and production configuration refuses to start without it: A runs with NODE_ENV=development and the same security features (JWKS_FILE, issuer/audience, persisted operations enforced, rate limits in memory, audit trail on stdout)',
+          'REDIS_URL is not set, and production configuration refuses to start without it: A runs with NODE_ENV=development and the same security features (JWKS_FILE, issuer/audience, persisted operations enforced, rate limits in memory, audit trail on stdout, deduplication on)',
       };
 }
 
@@ -81,7 +82,8 @@ export interface GatewaySetup {
   cpuProfileDir?: string;
 }
 
-export function startPalisade(setup: GatewaySetup): Promise<GatewayProcess> {
+/** A, or with `deduplication: false` E: the same configuration with DEDUPLICATION=off. */
+export function startPalisade(setup: GatewaySetup, deduplication = true): Promise<GatewayProcess> {
   const mode = palisadeMode();
   const { urls, principalSecret } = setup.subgraphs;
   const env: Record<string, string> = {
@@ -98,13 +100,14 @@ export function startPalisade(setup: GatewaySetup): Promise<GatewayProcess> {
     PERSISTED_QUERIES: setup.manifestPath,
     PERSISTED_QUERIES_MODE: 'enforce',
     CLIENT_POLICIES: UNTRIPPABLE_RATE_LIMITS,
+    DEDUPLICATION: deduplication ? 'on' : 'off',
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...(process.env.LOG_LEVEL ? { LOG_LEVEL: process.env.LOG_LEVEL } : {}),
   };
-  return startGatewayProcess('gateway-a', 'bench/gateway-a.ts', env, { cpuProfileDir: setup.cpuProfileDir });
+  return startGatewayProcess(deduplication ? 'gateway-a' : 'gateway-e', 'bench/gateway-a.ts', env, { cpuProfileDir: setup.cpuProfileDir });
 }
 
-export function startStockGateway(key: Exclude<GatewayKey, 'A'>, setup: GatewaySetup, supergraphPath: string): Promise<GatewayProcess> {
+export function startStockGateway(key: Exclude<GatewayKey, 'A' | 'E'>, setup: GatewaySetup, supergraphPath: string): Promise<GatewayProcess> {
   const env: Record<string, string> = { NODE_ENV: 'production', PRINCIPAL_SECRET: setup.subgraphs.principalSecret, BENCH_SUPERGRAPH_PATH: supergraphPath };
   if (key === 'D') env.BENCH_HIVE_UPSTREAM_DEDUP = 'off';
   const script = key === 'B' ? 'bench/gateway-b.ts' : 'bench/gateway-c.ts';
@@ -115,5 +118,6 @@ export function startStockGateway(key: Exclude<GatewayKey, 'A'>, setup: GatewayS
 export const STOCK_NOTES = {
   B: 'stock @apollo/gateway + @apollo/server (startStandaloneServer), defaults, NODE_ENV=production, APOLLO_TELEMETRY_DISABLED=true, supergraph with `for: SECURITY` removed; no authentication, authorization or limits. It sends the signed principal header (a RemoteGraphQLDataSource whose willSendRequest signs a fixed principal per fetch): the minimum the subgraphs need, or they answer 401.',
   C: 'Hive Gateway runtime (createGatewayRuntime) on node:http, defaults, NODE_ENV=production, same supergraph file as B; no authentication, authorization or limits. It sends the same signed principal header (a plugin whose onFetch signs it per fetch). Its HTTP transport is the one @graphql-mesh/transport-http would give (that package is not installed): @graphql-tools/executor-http at the subgraph URL. Its defaults deduplicate identical in-flight subgraph requests (the key does not include headers added in onFetch).',
-  D: 'C with deduplicateInflightRequests: false on every subgraph, so every request reaches the subgraphs as with A and B.',
+  D: 'C with deduplicateInflightRequests: false on every subgraph, so every request reaches the subgraphs as with B.',
+  E: 'A with DEDUPLICATION=off: every request executes and every fetch reaches the subgraphs, as with B.',
 };

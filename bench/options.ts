@@ -14,8 +14,8 @@ export interface BenchOptions {
   scales: number[];
   /** Writes a CPU profile of each gateway child into bench/results. */
   profile: boolean;
-  /** Adds gateway D: Hive Gateway with its upstream deduplication off. */
-  hiveNoDedup: boolean;
+  /** Adds gateways D and E: Hive Gateway and Palisade with their deduplication of work in flight off. */
+  withoutDedup: boolean;
 }
 
 export const USAGE = `Load-tests Palisade (A) against stock @apollo/gateway (B) and Hive Gateway (C) on the same subgraphs.
@@ -31,7 +31,8 @@ Usage: npm run bench -- [options]
   --scales <list>     data scales for --scaling                                 (default 1,10)
   --profile           write a CPU profile of each gateway process to bench/results/*.cpuprofile and the
                       figures to latest-profiled.json (summarize: npx tsx bench/profile-summary.ts <file>)
-  --hive-no-dedup     add gateway D: Hive Gateway with deduplication of in-flight subgraph requests off
+  --without-dedup     add gateway D (Hive Gateway without its deduplication of in-flight subgraph requests)
+                      and E (Palisade with DEDUPLICATION=off)
 
 Set DATABASE_URL to run identity on PostgreSQL (a fresh database, dropped afterwards), and REDIS_URL to
 run A in its production configuration. Results: bench/results/latest.json or bench/results/scaling.json.`;
@@ -51,7 +52,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | undefined {
       scaling: { type: 'boolean' },
       scales: { type: 'string' },
       profile: { type: 'boolean' },
-      'hive-no-dedup': { type: 'boolean' },
+      'without-dedup': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -65,7 +66,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | undefined {
     scale: positive('scale', values.scale, 1),
     scales: (values.scales ?? '1,10').split(',').map((s) => positive('scales', s.trim(), NaN)),
     profile: values.profile ?? false,
-    hiveNoDedup: values['hive-no-dedup'] ?? false,
+    withoutDedup: values['without-dedup'] ?? false,
   };
 }
 

@@ -20,7 +20,7 @@ function progress(message: string): void {
 }
 
 async function runComparison(options: BenchOptions): Promise<void> {
-  const keys: GatewayKey[] = options.hiveNoDedup ? ['A', 'B', 'C', 'D'] : ['A', 'B', 'C'];
+  const keys: GatewayKey[] = options.withoutDedup ? ['A', 'B', 'C', 'D', 'E'] : ['A', 'B', 'C'];
   const workDir = mkdtempSync(join(tmpdir(), 'palisade-bench-'));
   const gateways: Partial<Record<GatewayKey, GatewayProcess>> = {};
   let subgraphs: BenchSubgraphs | undefined;
@@ -31,7 +31,9 @@ async function runComparison(options: BenchOptions): Promise<void> {
     const { token, jwksFile } = await prepareTokenAndJwks(workDir);
     const setup = { subgraphs, workDir, jwksFile, manifestPath: SAMPLE_MANIFEST_PATH, cpuProfileDir: options.profile ? RESULTS_DIR : undefined };
     const stockSupergraph = writeStockSupergraph(workDir, subgraphs.urls);
-    for (const key of keys) gateways[key] = key === 'A' ? await startPalisade(setup) : await startStockGateway(key, setup, stockSupergraph);
+    for (const key of keys) {
+      gateways[key] = key === 'A' || key === 'E' ? await startPalisade(setup, key === 'A') : await startStockGateway(key, setup, stockSupergraph);
+    }
     progress('gateways listening: ' + keys.map((key) => `${key} ${gateways[key]!.url} (pid ${gateways[key]!.pid})`).join(', '));
 
     const manifest = readManifest(SAMPLE_MANIFEST_PATH);
@@ -75,7 +77,8 @@ async function runComparison(options: BenchOptions): Promise<void> {
     const probeRows = [...keys.map((key) => ({ group: 'lookup', name: `${GATEWAY_LABELS[key]}, 1 conn`, summary: summaries.get(`probe/lookup/${key}`)! })), { group: 'lookup', name: 'direct, 1 conn', summary: summaries.get('probe/lookup/direct')! }];
     const ratios = WORKLOADS.map((workload) => {
       const r = results.workloads[workload.key];
-      return `${workload.key.padEnd(8)} rps A/B ${r.rpsAB}  rps A/C ${r.rpsAC}  p99 A/B ${r.p99AB}${r.rpsAD === undefined ? '' : `  rps A/D ${r.rpsAD}`}`;
+      const withoutDedup = r.rpsEB === undefined ? '' : `  rps A/D ${r.rpsAD}  rps E/B ${r.rpsEB}  p99 E/B ${r.p99EB}`;
+      return `${workload.key.padEnd(8)} rps A/B ${r.rpsAB}  rps A/C ${r.rpsAC}  p99 A/B ${r.p99AB}${withoutDedup}`;
     });
     const added = (figures: Record<string, number>) => keys.map((key) => `${key} +${figures[key]} ms`).join(', ');
     const lookupResult = results.workloads.lookup;
@@ -85,7 +88,7 @@ async function runComparison(options: BenchOptions): Promise<void> {
         '',
         `Palisade benchmark, ${results.date}: ${results.machine.cpuModel}, ${results.machine.cores} cores, Node ${results.machine.node}`,
         `${options.connections} connections, ${options.durationSeconds} s per run after ${options.warmupSeconds} s warm-up, ${options.rounds} round(s) alternating ${keys.join(', ')}; demo data scale ${options.scale}; identity on ${subgraphs.identityStore}, assets and incidents on the embedded document store`,
-        ...keys.map((key) => `${key}: ${key === 'A' ? results.settings.gatewayA : STOCK_NOTES[key]}`),
+        ...keys.map((key) => `${key}: ${key === 'A' ? results.settings.gatewayA : STOCK_NOTES[key as Exclude<GatewayKey, 'A'>]}`),
         'rps, latency: answered requests. errors: non-2xx, GraphQL errors, connection errors and timeouts. RSS: peak of the gateway process during the measured runs (direct: this process, which holds the subgraphs and the load generator).',
         'CPU ms/req: that process, per request sent. sub CPU/req: this process (subgraphs and load generator; PGlite, when used, has a thread here). DB/req: round trips of all three subgraphs per request sent.',
         '',
@@ -119,11 +122,12 @@ function comparisonResults(options: BenchOptions, keys: readonly GatewayKey[], s
     const of = (key: GatewayKey) => summaries.get(`${workload}/${key}`)!;
     const gateways = Object.fromEntries(keys.map((key) => [key, of(key)])) as Partial<Record<GatewayKey, Summary>>;
     return {
-      ...(gateways as Record<'A' | 'B' | 'C', Summary> & { D?: Summary }),
+      ...(gateways as Record<'A' | 'B' | 'C', Summary> & { D?: Summary; E?: Summary }),
       rpsAB: round(of('A').rps / of('B').rps, 3),
       rpsAC: round(of('A').rps / of('C').rps, 3),
       p99AB: round(of('A').p99 / of('B').p99, 3),
       ...(gateways.D ? { rpsAD: round(of('A').rps / of('D').rps, 3) } : {}),
+      ...(gateways.E ? { rpsEB: round(of('E').rps / of('B').rps, 3), p99EB: round(of('E').p99 / of('B').p99, 3) } : {}),
     };
   };
   const workloads: Record<string, ReturnType<typeof perWorkload>> = Object.fromEntries(WORKLOADS.map((w) => [w.key, perWorkload(w.key)]));
@@ -153,8 +157,8 @@ function comparisonResults(options: BenchOptions, keys: readonly GatewayKey[], s
       gatewayA: palisadeMode().description,
       gatewayB: STOCK_NOTES.B,
       gatewayC: STOCK_NOTES.C,
-      ...(keys.includes('D') ? { gatewayD: STOCK_NOTES.D } : {}),
-      requests: 'A: persisted id (extensions.persistedQuery.sha256Hash) with a script token holding every read scope; B, C: the same document as text; direct: the lookup to the incidents subgraph with a signed principal header',
+      ...(keys.includes('D') ? { gatewayD: STOCK_NOTES.D, gatewayE: STOCK_NOTES.E } : {}),
+      requests: 'A and E: persisted id (extensions.persistedQuery.sha256Hash) with a script token holding every read scope; B, C: the same document as text; direct: the lookup to the incidents subgraph with a signed principal header',
       loadGenerator: 'autocannon in the benchmark process, which also runs the three subgraphs',
       workloads: Object.fromEntries(WORKLOADS.map((w) => [w.key, w.description])),
     },

@@ -22,7 +22,7 @@ export function gatewayTarget(key: GatewayKey, gateway: GatewayProcess, workload
   const operation = manifest.get(workload.operationName);
   if (!operation) throw new Error(`${workload.operationName} is not in the manifest; rebuild it with npm run pq:build`);
   const label = `${GATEWAY_LABELS[key]} ${workload.key}`;
-  return key === 'A'
+  return key === 'A' || key === 'E'
     ? { label, url: gateway.url, body: persistedRequestBody(operation, workload), headers: { authorization: `Bearer ${token}` }, process: gateway }
     : { label, url: gateway.url, body: textRequestBody(operation, workload), headers: {}, process: gateway };
 }
