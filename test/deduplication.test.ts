@@ -59,6 +59,23 @@ describe('identical queries in flight', () => {
     expect(trips).toEqual(roundTripsSince(graph.stats, single));
   });
 
+  it('share one execution when authorization removed fields, and each answer gets its nulls and errors', async () => {
+    const { incidents, gateway } = await gatewayHoldingIncidents();
+    const withoutPii = await graph.token({ scopes: ['identity:read', 'incidents:read'] });
+    const query = '{ incidents(first: 3) { edges { node { uid assignee { uid email } } } } }';
+    const answers = [postGraphQL(gateway.url, query, undefined, withoutPii), postGraphQL(gateway.url, query, undefined, withoutPii)];
+    await pollUntil('the second request to join the first', async () => ((await deduplicated(gateway, 'operation')) === 1 ? true : undefined));
+    incidents.release();
+
+    for (const answer of await Promise.all(answers)) {
+      const assignees = answer.body.data!.incidents.edges.map((edge: { node: { assignee: unknown } }) => edge.node.assignee).filter(Boolean);
+      expect(assignees.length).toBeGreaterThan(0);
+      for (const assignee of assignees) expect(assignee).toEqual({ uid: expect.any(String), email: null });
+      // One error per removed field of the operation, as Apollo Router reports it.
+      expect(answer.body.errors!.map((error) => error.extensions!.code)).toEqual(['UNAUTHORIZED_FIELD_OR_TYPE']);
+    }
+  });
+
   it('are never shared between tenants', async () => {
     const { incidents, gateway } = await gatewayHoldingIncidents();
     const globex = await graph.token({ sub: 'usr-globex-00001', tenant: 'globex' });

@@ -129,6 +129,15 @@ describe('rewriting an operation before planning', () => {
     expect(decision.removals.map((r: Removal) => r.path)).toEqual([['assets', '@', 'hostname']]);
   });
 
+  it('leaves the data it was given unchanged: an execution result may be shared by several requests', () => {
+    const decision = decide('{ me { uid badge } assets { uid ... on Device { hostname } ... on Cloud { hostname } } }', ['identity:read', 'pii:read']);
+    const shared = { me: { uid: 'u1' }, assets: [{ uid: 'd1', palisadeTypename__: 'Device' }, { uid: 'c1', hostname: 'c.example', palisadeTypename__: 'Cloud' }] };
+    const before = structuredClone(shared);
+    const restored = restoreRemovedFields(deepFreeze(shared), decision.removals);
+    expect(restored).toEqual({ me: null, assets: [{ uid: 'd1', hostname: null }, { uid: 'c1', hostname: 'c.example' }] });
+    expect(shared).toEqual(before);
+  });
+
   it('inlines named fragments so each removal has one path', () => {
     const decision = decide('query { me { ...F } } fragment F on User { uid email }', ['identity:read']);
     expect(decision.removals.map((r) => r.path)).toEqual([['me', 'email']]);
@@ -155,3 +164,12 @@ describe('what the audit trail learns', () => {
     expect(decision.granted.sort()).toEqual(['Query.me', 'User.email']);
   });
 });
+
+/** Freezes an object graph, so that any write to it throws (test files run in strict mode). */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const item of Object.values(value)) deepFreeze(item);
+    Object.freeze(value);
+  }
+  return value;
+}

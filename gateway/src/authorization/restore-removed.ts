@@ -15,29 +15,63 @@ export function unauthorizedErrors(removals: readonly Removal[]): GraphQLError[]
 
 /**
  * Puts null back where fields were removed before planning, bubbling to the nearest nullable position as
- * GraphQL execution would, and drops the __typename aliases added to tell objects apart. Returns the new
- * data (null when a non-null root field was removed).
+ * GraphQL execution would, and drops the __typename aliases added to tell objects apart. Returns new data
+ * (null when a non-null root field was removed) and leaves `data` as it was: an execution's result may be
+ * shared by several requests (deduplication), so nothing after execution changes it.
  */
 export function restoreRemovedFields(data: Data | null | undefined, removals: readonly Removal[]): Data | null {
   if (data === null || data === undefined) return data ?? null;
-  const nullTargets: ConcretePath[] = [];
+  const nulls: NullTargets = new Map();
   for (const removal of removals) {
     const parentPattern = removal.path.slice(0, -1);
     const fieldKey = removal.path[removal.path.length - 1];
     for (const parent of matchingParents(data, parentPattern, removal.typeNames)) {
-      nullTargets.push([...parent, fieldKey].slice(0, removal.nullPath.length));
+      const target = [...parent, fieldKey].slice(0, removal.nullPath.length);
+      if (target.length === 0) return null;
+      addTarget(nulls, target);
     }
   }
-  let result: Data | null = data;
-  for (const target of nullTargets) {
-    if (target.length === 0) {
-      result = null;
-      break;
+  return copyRestored(data, nulls) as Data;
+}
+
+/** Where null goes, as a tree of keys: NULL_HERE at a key nulls it, a subtree goes further down. */
+type NullTargets = Map<string | number, NullTargets | typeof NULL_HERE>;
+const NULL_HERE = Symbol('null here');
+
+function addTarget(tree: NullTargets, target: ConcretePath): void {
+  let node = tree;
+  for (const [index, key] of target.entries()) {
+    const existing = node.get(key);
+    if (existing === NULL_HERE) return;
+    if (index === target.length - 1) {
+      node.set(key, NULL_HERE);
+      return;
     }
-    setNull(result, target);
+    const next: NullTargets = existing ?? new Map();
+    node.set(key, next);
+    node = next;
   }
-  if (result) stripTypenameAliases(result);
-  return result;
+}
+
+/** A copy of `node` with null at the targets (added where the field is absent) and without __typename aliases. */
+function copyRestored(node: unknown, nulls: NullTargets | undefined): unknown {
+  if (node === null || typeof node !== 'object') return node;
+  if (Array.isArray(node)) {
+    return node.map((item, index) => {
+      const target = nulls?.get(index);
+      return target === NULL_HERE ? null : copyRestored(item, target);
+    });
+  }
+  const copy: Data = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === TYPENAME_ALIAS) continue;
+    const target = nulls?.get(key);
+    copy[key] = target === NULL_HERE ? null : copyRestored(value, target);
+  }
+  for (const [key, target] of nulls ?? []) {
+    if (target === NULL_HERE && typeof key === 'string' && !(key in copy)) copy[key] = null;
+  }
+  return copy;
 }
 
 function matchingParents(data: Data, pattern: string[], typeNames: ReadonlySet<string> | undefined): ConcretePath[] {
@@ -59,23 +93,4 @@ function matchingParents(data: Data, pattern: string[], typeNames: ReadonlySet<s
   };
   walk(data, 0, []);
   return found;
-}
-
-function setNull(data: Data, target: ConcretePath): void {
-  let node: unknown = data;
-  for (const key of target.slice(0, -1)) {
-    if (node === null || typeof node !== 'object') return;
-    node = (node as Record<string | number, unknown>)[key];
-  }
-  if (node !== null && typeof node === 'object') (node as Record<string | number, unknown>)[target[target.length - 1]] = null;
-}
-
-function stripTypenameAliases(node: unknown): void {
-  if (node === null || typeof node !== 'object') return;
-  if (Array.isArray(node)) {
-    for (const item of node) stripTypenameAliases(item);
-    return;
-  }
-  delete (node as Data)[TYPENAME_ALIAS];
-  for (const value of Object.values(node)) stripTypenameAliases(value);
 }
