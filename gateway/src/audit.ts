@@ -37,12 +37,44 @@ export function openAuditSink(destination: string): { write: AuditSink; close():
   if (destination === 'off') return { write: () => undefined, close: async () => undefined };
   if (destination === 'stdout' || destination === 'stderr') {
     const stream = destination === 'stdout' ? process.stdout : process.stderr;
-    return { write: (line) => stream.write(`${line}\n`), close: async () => undefined };
+    const lines = batchedLines((chunk) => stream.write(chunk));
+    return { write: lines.write, close: async () => lines.flush() };
   }
   const file: WriteStream = createWriteStream(destination, { flags: 'a', mode: 0o600 });
+  const lines = batchedLines((chunk) => file.write(chunk));
   return {
-    write: (line) => file.write(`${line}\n`),
-    close: () => new Promise((resolve) => file.end(() => resolve())),
+    write: lines.write,
+    close: () => {
+      lines.flush();
+      return new Promise((resolve) => file.end(() => resolve()));
+    },
+  };
+}
+
+/**
+ * The lines written in one turn of the event loop leave in one write. In a container stdout is a pipe, and
+ * on Linux Node writes to a pipe synchronously: a system call per request, on the request's path. A line
+ * waits at most until the loop turns; close() writes what is left.
+ */
+function batchedLines(write: (chunk: string) => void): { write: AuditSink; flush(): void } {
+  let pending: string[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (pending.length === 0) return;
+    const chunk = pending.join('');
+    pending = [];
+    write(chunk);
+  };
+  return {
+    write: (line) => {
+      pending.push(`${line}\n`);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    },
+    flush,
   };
 }
 
