@@ -4,11 +4,18 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload, type KeyLike } from 'jose';
+import { exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK, type JWTPayload, type KeyLike } from 'jose';
 import { AuthenticationError, createAuthenticator, SigningKeysUnavailableError, type Authenticator } from '../src/auth/authenticator';
 import { readAuthConfig, type AuthConfig } from '../src/auth/config';
 import { loadOrCreateDevelopmentKey, signDevelopmentToken } from '../src/auth/development-key';
 import { ConfigError } from '../../lib/errors';
+
+// The real jwtVerify, counted: a token sent again must not be verified again.
+jest.mock('jose', () => {
+  const actual = jest.requireActual('jose');
+  return { ...actual, jwtVerify: jest.fn(actual.jwtVerify) };
+});
+const verifications = jwtVerify as jest.MockedFunction<typeof jwtVerify>;
 
 interface SigningKey {
   privateKey: KeyLike;
@@ -194,6 +201,49 @@ describe('with the development key', () => {
   it('refuses to be configured with a symmetric or empty algorithm list', async () => {
     await expect(createAuthenticator({ ...config, algorithms: ['RS256', 'HS256'] })).rejects.toThrow(ConfigError);
     await expect(createAuthenticator({ ...config, algorithms: [] })).rejects.toThrow(ConfigError);
+  });
+});
+
+describe('a token sent again', () => {
+  let authenticator: Authenticator;
+  let key: SigningKey;
+
+  beforeAll(async () => {
+    key = await newKey('ES256', 'key-1');
+    const path = join(directory, 'again-jwks.json');
+    await writeFile(path, JSON.stringify({ keys: [key.publicJwk] }));
+    authenticator = await createAuthenticator(readAuthConfig({ JWKS_FILE: path, JWT_ISSUER: 'palisade-dev', JWT_AUDIENCE: 'palisade' }));
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+    jest.restoreAllMocks();
+  });
+
+  it('is not verified again', async () => {
+    const header = `Bearer ${await sign(key, validClaims({ sub: 'again' }))}`;
+    verifications.mockClear();
+    const first = await authenticator.authenticate(header);
+    expect(verifications).toHaveBeenCalledTimes(1);
+    const second = await authenticator.authenticate(header);
+    expect(second).toEqual(first);
+    expect(verifications).toHaveBeenCalledTimes(1);
+    // What the next request gets cannot be changed by this one.
+    expect(Object.isFrozen(second) && Object.isFrozen(second.scopes)).toBe(true);
+  });
+
+  it('is refused once it expires, though it was accepted before', async () => {
+    const header = `Bearer ${await sign(key, validClaims({ exp: now() + 60 }))}`;
+    await expect(authenticator.authenticate(header)).resolves.toMatchObject({ sub: 'alice' });
+    jest.useFakeTimers({ now: Date.now() + 60_000 + 31_000, doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'queueMicrotask'] });
+    expect(await refusal(authenticator, header)).toBe('token expired');
+  });
+
+  it('with its signature changed is verified, and refused', async () => {
+    const token = await sign(key, validClaims());
+    await authenticator.authenticate(`Bearer ${token}`);
+    const [header, payload, signature] = token.split('.');
+    const flipped = signature.slice(0, -2) + (signature.endsWith('AA') ? 'BA' : 'AA');
+    expect(await refusal(authenticator, `Bearer ${header}.${payload}.${flipped}`)).toBe('invalid signature');
   });
 });
 

@@ -6,6 +6,7 @@ import {
   errors,
   jwtVerify,
   type JSONWebKeySet,
+  type JWTHeaderParameters,
   type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose';
@@ -13,6 +14,7 @@ import { ConfigError } from '../../../lib/errors';
 import type { Principal } from '../../../lib/principal';
 import { ALLOWED_ALGORITHMS, type AuthConfig, type KeySource } from './config';
 import { loadOrCreateDevelopmentKey } from './development-key';
+import { VerifiedTokens } from './verified-tokens';
 
 /** Why a request's credentials were refused, in words a person can act on; the gateway answers 401. */
 export class AuthenticationError extends Error {
@@ -61,18 +63,34 @@ export async function createAuthenticator(config: AuthConfig): Promise<Authentic
     // A token without an expiry would be valid forever.
     requiredClaims: ['exp', 'sub', 'tenant'],
   };
+  const verified = new VerifiedTokens();
   return {
     async authenticate(authorizationHeader) {
       const token = readBearerToken(authorizationHeader);
+      const known = verified.get(token, Date.now());
+      if (known && (await currentKey(keys, token)) === known.key) return known.principal;
       let payload: JWTPayload;
+      let key: unknown;
       try {
-        ({ payload } = await jwtVerify(token, keys, options));
+        ({ payload, key } = await jwtVerify(token, keys, options));
       } catch (error) {
         throw explain(error, token, config);
       }
-      return toPrincipal(payload);
+      const principal = toPrincipal(payload);
+      verified.remember(token, principal, key, payload.exp!, Date.now());
+      return principal;
     },
   };
+}
+
+/** The key the key set gives for this token now, or undefined when it gives none (or cannot be asked). */
+async function currentKey(keys: JWTVerifyGetKey, token: string): Promise<unknown> {
+  try {
+    const [protectedHeader, payload, signature] = token.split('.');
+    return await keys(decodeProtectedHeader(token) as JWTHeaderParameters, { protected: protectedHeader, payload, signature });
+  } catch {
+    return undefined;
+  }
 }
 
 async function openKeySource(source: KeySource): Promise<JWTVerifyGetKey> {
