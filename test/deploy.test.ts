@@ -46,6 +46,7 @@ const OPTIONAL_VARIABLES: Record<string, string> = {
   INTROSPECTION: 'defaults to nobody in production',
   AUDIT_LOG: 'defaults to stdout, which the cluster collects',
   BATCH_MAX_OPERATIONS: 'defaults to 0: array batching off',
+  DEDUPLICATION: 'defaults to on: identical queries in flight for one caller execute once',
   PARTNER_WRITE_CLIENTS: 'no partner writes unless an overlay lists the agreed clients',
   OTEL_EXPORTER_OTLP_ENDPOINT: 'tracing is off unless set',
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'tracing is off unless set',

@@ -153,7 +153,9 @@ describe('SIGTERM while requests are in flight', () => {
     const proxy = await holdingProxy(graph.subgraphUrls.assets, cleanups);
     const { child, origin, exited } = await startGatewayProcess({ ASSETS_URL: proxy.url });
 
-    const inFlight = Array.from({ length: 4 }, () => postGraphQL(`${origin}/graphql`, INCIDENT_BOARD, undefined, token));
+    // Four callers, so that four executions are in flight (one caller's identical requests would share one).
+    const tokens = await Promise.all([1, 2, 3, 4].map((n) => graph.token({ sub: `usr-acme-0000${n}` })));
+    const inFlight = tokens.map((callerToken) => postGraphQL(`${origin}/graphql`, INCIDENT_BOARD, undefined, callerToken));
     // Each request has fetched its incidents and waits on the assets subgraph.
     await pollUntil('the requests to reach the assets subgraph', async () => (proxy.held() === inFlight.length ? true : undefined));
 
