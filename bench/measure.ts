@@ -155,7 +155,7 @@ function peakRssKb(pid: number | 'self'): number {
   return statusField(pid, 'VmHWM');
 }
 
-function rssKb(pid: number | 'self'): number {
+export function rssKb(pid: number | 'self'): number {
   return statusField(pid, 'VmRSS');
 }
 

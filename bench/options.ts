@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 
 export interface BenchOptions {
   scaling: boolean;
+  /** Seconds of the soak (gateway A's memory under load); 0: no soak. */
+  soakSeconds: number;
   /** Seconds of measured load per gateway, per workload, per round. */
   durationSeconds: number;
   /** Seconds of unmeasured load before each measured run. */
@@ -29,6 +31,8 @@ Usage: npm run bench -- [options]
   --scale <n>         demo data scale of the comparison                         (default 1)
   --scaling           instead: board latency with first 10/50/100, and lookups at several data scales
   --scales <list>     data scales for --scaling                                 (default 1,10)
+  --soak <s>          instead: A alone under load for <s> seconds, its RSS read every 10 s
+                      (bench/results/soak.json; 300 is the issue's five minutes)
   --profile           write a CPU profile of each gateway process to bench/results/*.cpuprofile and the
                       figures to latest-profiled.json (summarize: npx tsx bench/profile-summary.ts <file>)
   --without-dedup     add gateway D (Hive Gateway without its deduplication of in-flight subgraph requests)
@@ -51,6 +55,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | undefined {
       scale: { type: 'string' },
       scaling: { type: 'boolean' },
       scales: { type: 'string' },
+      soak: { type: 'string' },
       profile: { type: 'boolean' },
       'without-dedup': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -59,6 +64,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | undefined {
   if (values.help) return undefined;
   return {
     scaling: values.scaling ?? false,
+    soakSeconds: values.soak === undefined ? 0 : positive('soak', values.soak, NaN),
     durationSeconds: positive('duration', values.duration, 20),
     warmupSeconds: nonNegative('warmup', values.warmup, 3),
     connections: positiveInt('connections', values.connections, 50),

@@ -8,6 +8,7 @@ import { checkTarget, measure, round, summarize, type Measurement, type RunSetti
 import { parseBenchOptions, USAGE, UsageError, type BenchOptions } from './options';
 import { machine, RESULTS_DIR, table, writeJson } from './report';
 import { runScaling } from './scaling';
+import { runSoak } from './soak';
 import { startSubgraphs, type BenchSubgraphs } from './subgraphs';
 import { directTarget, gatewayTarget } from './targets';
 import { readManifest, WORKLOADS } from './workloads';
@@ -180,7 +181,8 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  await (options.scaling ? runScaling(options, progress) : runComparison(options));
+  if (options.soakSeconds > 0) await runSoak(options, progress);
+  else await (options.scaling ? runScaling(options, progress) : runComparison(options));
 }
 
 main().then(
