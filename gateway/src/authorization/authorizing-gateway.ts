@@ -1,15 +1,9 @@
 import { createHash } from 'node:crypto';
-import type {
-  GatewayExecutor,
-  GatewayGraphQLRequestContext,
-  GatewayInterface,
-  GatewayLoadResult,
-  GatewaySchemaLoadOrUpdateCallback,
-  GatewayUnsubscriber,
-} from '@apollo/server-gateway-interface';
+import type { GatewayExecutionResult, GatewayExecutor, GatewayGraphQLRequestContext, GatewayInterface } from '@apollo/server-gateway-interface';
 import { print, type GraphQLSchema } from 'graphql';
 import type { Logger } from '../../../lib/logger';
 import type { Principal } from '../../../lib/principal';
+import { WrappingGateway } from '../wrapping-gateway';
 import { authorizeOperation, type AuthorizationDecision } from './authorize-operation';
 import type { Policy } from './policies';
 import { readRequirements, type Requirement, type RequirementMap } from './requirements';
@@ -57,14 +51,15 @@ interface CachedDecision extends AuthorizationDecision {
  * executed (plans are cached by the rewritten document, so callers with equal scopes share them), and
  * null plus one error per field is put back at those paths.
  */
-export class AuthorizingGateway implements GatewayInterface {
+export class AuthorizingGateway extends WrappingGateway<AuthorizationContext> {
   private state: SchemaState | undefined;
   private readonly decisionCacheSize: number;
 
   constructor(
-    private readonly inner: GatewayInterface,
+    inner: GatewayInterface,
     private readonly options: AuthorizingGatewayOptions,
   ) {
+    super(inner);
     this.decisionCacheSize = options.decisionCacheSize ?? 2000;
     // Registered first, so the requirements always match the schema that requests are served with.
     inner.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
@@ -72,27 +67,12 @@ export class AuthorizingGateway implements GatewayInterface {
     });
   }
 
-  onSchemaLoadOrUpdate(callback: GatewaySchemaLoadOrUpdateCallback): GatewayUnsubscriber {
-    return this.inner.onSchemaLoadOrUpdate(callback);
-  }
-
-  async load(options: Parameters<GatewayInterface['load']>[0]): Promise<GatewayLoadResult> {
-    const loaded = await this.inner.load(options);
-    const executor = loaded.executor;
-    if (!executor) return loaded;
-    return { ...loaded, executor: (requestContext) => this.execute(executor, requestContext as GatewayGraphQLRequestContext<AuthorizationContext>) };
-  }
-
-  stop(): Promise<void> {
-    return this.inner.stop();
-  }
-
   /** The requirement written on a field coordinate ("User.email") in the current supergraph. */
   requirementOf(coordinate: string): Requirement | undefined {
     return this.state?.requirements.get(coordinate);
   }
 
-  private async execute(executor: GatewayExecutor, requestContext: GatewayGraphQLRequestContext<AuthorizationContext>) {
+  protected async execute(executor: GatewayExecutor, requestContext: GatewayGraphQLRequestContext<AuthorizationContext>): Promise<GatewayExecutionResult> {
     const state = this.state;
     if (!state) return executor(requestContext);
     const principal = requestContext.context.principal;

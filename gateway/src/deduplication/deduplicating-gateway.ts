@@ -1,13 +1,6 @@
-import type {
-  GatewayExecutionResult,
-  GatewayExecutor,
-  GatewayGraphQLRequestContext,
-  GatewayInterface,
-  GatewayLoadResult,
-  GatewaySchemaLoadOrUpdateCallback,
-  GatewayUnsubscriber,
-} from '@apollo/server-gateway-interface';
+import type { GatewayExecutionResult, GatewayExecutor, GatewayGraphQLRequestContext, GatewayInterface } from '@apollo/server-gateway-interface';
 import { principalKey, type Principal } from '../../../lib/principal';
+import { WrappingGateway } from '../wrapping-gateway';
 import { InFlight } from './in-flight';
 
 /**
@@ -18,33 +11,19 @@ import { InFlight } from './in-flight';
  * the execution is shared. A mutation is never shared, and no query that starts after a mutation started
  * joins an execution from before it, nor one from before it ended.
  */
-export class DeduplicatingGateway implements GatewayInterface {
+export class DeduplicatingGateway extends WrappingGateway<{ principal?: Principal }> {
   private readonly executions: InFlight<GatewayExecutionResult>;
 
   constructor(
-    private readonly inner: GatewayInterface,
+    inner: GatewayInterface,
     /** Called for every request that joins an execution already in flight, for metrics. */
     onJoin?: () => void,
   ) {
+    super(inner);
     this.executions = new InFlight(copyResult, onJoin);
   }
 
-  onSchemaLoadOrUpdate(callback: GatewaySchemaLoadOrUpdateCallback): GatewayUnsubscriber {
-    return this.inner.onSchemaLoadOrUpdate(callback);
-  }
-
-  async load(options: Parameters<GatewayInterface['load']>[0]): Promise<GatewayLoadResult> {
-    const loaded = await this.inner.load(options);
-    const executor = loaded.executor;
-    if (!executor) return loaded;
-    return { ...loaded, executor: (requestContext) => this.execute(executor, requestContext as GatewayGraphQLRequestContext<{ principal?: Principal }>) };
-  }
-
-  stop(): Promise<void> {
-    return this.inner.stop();
-  }
-
-  private async execute(executor: GatewayExecutor, requestContext: GatewayGraphQLRequestContext<{ principal?: Principal }>): Promise<GatewayExecutionResult> {
+  protected async execute(executor: GatewayExecutor, requestContext: GatewayGraphQLRequestContext<{ principal?: Principal }>): Promise<GatewayExecutionResult> {
     const principal = requestContext.context.principal;
     if (requestContext.operation?.operation !== 'query') {
       this.executions.barrier();
