@@ -5,7 +5,7 @@ import { InFlight } from './in-flight';
 
 /**
  * Executes identical queries in flight once (inbound deduplication). Identical means everything that can
- * change the answer is equal: the schema, the operation as planned (after authorization removed what the
+ * change the answer is equal: the supergraph, the operation as planned (after authorization removed what the
  * caller may not read), the operation name, the variables and the principal the subgraphs are told about.
  * Each request still passes authentication, limits, cost, rate limits and the audit trail on its own; only
  * the execution is shared. A mutation is never shared, and no query that starts after a mutation started
@@ -21,6 +21,8 @@ export class DeduplicatingGateway extends WrappingGateway<{ principal?: Principa
   ) {
     super(inner);
     this.executions = new InFlight(copyResult, onJoin);
+    // A new supergraph is like a write: no request after it joins an execution planned before it.
+    inner.onSchemaLoadOrUpdate(() => this.executions.barrier());
   }
 
   protected async execute(executor: GatewayExecutor, requestContext: GatewayGraphQLRequestContext<{ principal?: Principal }>): Promise<GatewayExecutionResult> {
@@ -35,7 +37,6 @@ export class DeduplicatingGateway extends WrappingGateway<{ principal?: Principa
     }
     if (!principal) return executor(requestContext);
     const key = JSON.stringify([
-      requestContext.schemaHash,
       requestContext.queryHash,
       requestContext.operationName,
       requestContext.request.variables ?? {},
