@@ -333,6 +333,25 @@ describe('with a remote JWKS', () => {
     expect(fetches).toBe(2);
   });
 
+  it('refuses a token it accepted before, once its key has left the key set', async () => {
+    const old = await newKey('ES256', 'key-old');
+    const next = await newKey('ES256', 'key-next');
+    published = [old.publicJwk];
+    const authenticator = await createAuthenticator(readAuthConfig({ JWKS_URL: url }));
+    const remembered = `Bearer ${await sign(old, validClaims({ sub: 'remembered' }))}`;
+    await expect(authenticator.authenticate(remembered)).resolves.toMatchObject({ sub: 'remembered' });
+    await expect(authenticator.authenticate(remembered)).resolves.toMatchObject({ sub: 'remembered' });
+    expect(fetches).toBe(1);
+
+    published = [next.publicJwk];
+    const realNow = Date.now.bind(Date);
+    jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 31_000);
+    // A token of the new key makes the gateway fetch the key set again, after the cooldown.
+    await expect(authenticator.authenticate(`Bearer ${await sign(next, validClaims())}`)).resolves.toMatchObject({ sub: 'alice' });
+    expect(fetches).toBe(2);
+    expect(await refusal(authenticator, remembered)).toBe('unknown signing key (kid key-old)');
+  });
+
   it('reports unavailable signing keys, distinct from a bad token, when the key set cannot be fetched', async () => {
     const key = await newKey('ES256', 'key-1');
     published = [key.publicJwk];
