@@ -190,7 +190,9 @@ function countPlanCacheLookups(gateway: ApolloGateway, metrics: GatewayMetrics):
  * limits then let requests through and APQ answers PERSISTED_QUERY_NOT_FOUND, so the client sends the query.
  */
 async function connectRedis(url: string, logger: Logger): Promise<Redis> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 });
+  // Auto-pipelining sends the commands of one event-loop turn (every request's rate-limit charges) in one
+  // write: one write per command was 4% of the gateway's CPU under load.
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, enableAutoPipelining: true });
   redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
   await new Promise<void>((resolve) => {
     const timer = setTimeout(() => {
