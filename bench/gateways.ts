@@ -22,6 +22,11 @@ export const GATEWAY_LABELS: Record<GatewayKey, string> = {
   E: 'E Palisade, no dedup',
 };
 
+/** A and E are Palisade (E without deduplication); the others are the peers. */
+export function isPalisade(key: GatewayKey): key is 'A' | 'E' {
+  return key === 'A' || key === 'E';
+}
+
 /** How A runs: production needs REDIS_URL; without it, development mode with the same security features. */
 export interface PalisadeMode {
   nodeEnv: 'production' | 'development';
@@ -114,8 +119,8 @@ export function startStockGateway(key: Exclude<GatewayKey, 'A' | 'E'>, setup: Ga
   return startGatewayProcess(`gateway-${key.toLowerCase()}`, script, env, { cpuProfileDir: setup.cpuProfileDir });
 }
 
-/** What the output says about B and C. */
-export const STOCK_NOTES = {
+/** What the output says about every gateway but A, whose description depends on REDIS_URL (palisadeMode). */
+export const GATEWAY_NOTES = {
   B: 'stock @apollo/gateway + @apollo/server (startStandaloneServer), defaults, NODE_ENV=production, APOLLO_TELEMETRY_DISABLED=true, supergraph with `for: SECURITY` removed; no authentication, authorization or limits. It sends the signed principal header (a RemoteGraphQLDataSource whose willSendRequest signs a fixed principal per fetch): the minimum the subgraphs need, or they answer 401.',
   C: 'Hive Gateway runtime (createGatewayRuntime) on node:http, defaults, NODE_ENV=production, same supergraph file as B; no authentication, authorization or limits. It sends the same signed principal header (a plugin whose onFetch signs it per fetch). Its HTTP transport is the one @graphql-mesh/transport-http would give (that package is not installed): @graphql-tools/executor-http at the subgraph URL. Its defaults deduplicate identical in-flight subgraph requests (the key does not include headers added in onFetch).',
   D: 'C with deduplicateInflightRequests: false on every subgraph, so every request reaches the subgraphs as with B.',

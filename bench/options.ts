@@ -31,7 +31,7 @@ Usage: npm run bench -- [options]
   --scale <n>         demo data scale of the comparison                         (default 1)
   --scaling           instead: board latency with first 10/50/100, and lookups at several data scales
   --scales <list>     data scales for --scaling                                 (default 1,10)
-  --soak <s>          instead: A alone under load for <s> seconds, its RSS read every 10 s
+  --soak <s>          instead: A alone under load for <s> seconds (120 or more), its RSS read every 10 s
                       (bench/results/soak.json; 300 is the issue's five minutes)
   --profile           write a CPU profile of each gateway process to bench/results/*.cpuprofile and the
                       figures to latest-profiled.json (summarize: npx tsx bench/profile-summary.ts <file>)
@@ -39,7 +39,7 @@ Usage: npm run bench -- [options]
                       and E (Palisade with DEDUPLICATION=off)
 
 Set DATABASE_URL to run identity on PostgreSQL (a fresh database, dropped afterwards), and REDIS_URL to
-run A in its production configuration. Results: bench/results/latest.json or bench/results/scaling.json.`;
+run A in its production configuration. Results: bench/results/latest.json, scaling.json or soak.json.`;
 
 export class UsageError extends Error {}
 
@@ -64,7 +64,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | undefined {
   if (values.help) return undefined;
   return {
     scaling: values.scaling ?? false,
-    soakSeconds: values.soak === undefined ? 0 : positive('soak', values.soak, NaN),
+    soakSeconds: values.soak === undefined ? 0 : soakSeconds(values.soak),
     durationSeconds: positive('duration', values.duration, 20),
     warmupSeconds: nonNegative('warmup', values.warmup, 3),
     connections: positiveInt('connections', values.connections, 50),
@@ -79,6 +79,13 @@ export function parseBenchOptions(argv: string[]): BenchOptions | undefined {
 function positive(name: string, raw: string | undefined, fallback: number): number {
   const value = raw === undefined ? fallback : Number(raw);
   if (!Number.isFinite(value) || value <= 0) throw new UsageError(`--${name} must be a positive number, got ${raw}`);
+  return value;
+}
+
+/** A soak compares the gateway's memory in its second minute with its last, so it lasts two minutes at least. */
+function soakSeconds(raw: string): number {
+  const value = positive('soak', raw, NaN);
+  if (value < 120) throw new UsageError(`--soak must be at least 120 seconds (memory in the second minute is compared with the last), got ${raw}`);
   return value;
 }
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GatewayProcess } from './gateway-process';
-import { GATEWAY_LABELS, palisadeMode, prepareTokenAndJwks, SAMPLE_MANIFEST_PATH, startPalisade, startStockGateway, STOCK_NOTES, writeStockSupergraph, type GatewayKey } from './gateways';
+import { GATEWAY_LABELS, palisadeMode, prepareTokenAndJwks, SAMPLE_MANIFEST_PATH, startPalisade, startStockGateway, GATEWAY_NOTES, isPalisade, writeStockSupergraph, type GatewayKey } from './gateways';
 import { checkTarget, measure, round, summarize, type Measurement, type RunSettings, type Summary, type Target } from './measure';
 import { parseBenchOptions, USAGE, UsageError, type BenchOptions } from './options';
 import { machine, RESULTS_DIR, table, writeJson } from './report';
@@ -33,7 +33,7 @@ async function runComparison(options: BenchOptions): Promise<void> {
     const setup = { subgraphs, workDir, jwksFile, manifestPath: SAMPLE_MANIFEST_PATH, cpuProfileDir: options.profile ? RESULTS_DIR : undefined };
     const stockSupergraph = writeStockSupergraph(workDir, subgraphs.urls);
     for (const key of keys) {
-      gateways[key] = key === 'A' || key === 'E' ? await startPalisade(setup, key === 'A') : await startStockGateway(key, setup, stockSupergraph);
+      gateways[key] = isPalisade(key) ? await startPalisade(setup, key === 'A') : await startStockGateway(key, setup, stockSupergraph);
     }
     progress('gateways listening: ' + keys.map((key) => `${key} ${gateways[key]!.url} (pid ${gateways[key]!.pid})`).join(', '));
 
@@ -89,7 +89,7 @@ async function runComparison(options: BenchOptions): Promise<void> {
         '',
         `Palisade benchmark, ${results.date}: ${results.machine.cpuModel}, ${results.machine.cores} cores, Node ${results.machine.node}`,
         `${options.connections} connections, ${options.durationSeconds} s per run after ${options.warmupSeconds} s warm-up, ${options.rounds} round(s) alternating ${keys.join(', ')}; demo data scale ${options.scale}; identity on ${subgraphs.identityStore}, assets and incidents on the embedded document store`,
-        ...keys.map((key) => `${key}: ${key === 'A' ? results.settings.gatewayA : STOCK_NOTES[key as Exclude<GatewayKey, 'A'>]}`),
+        ...keys.map((key) => `${key}: ${key === 'A' ? results.settings.gatewayA : GATEWAY_NOTES[key as Exclude<GatewayKey, 'A'>]}`),
         'rps, latency: answered requests. errors: non-2xx, GraphQL errors, connection errors and timeouts. RSS: peak of the gateway process during the measured runs (direct: this process, which holds the subgraphs and the load generator).',
         'CPU ms/req: that process, per request sent. sub CPU/req: this process (subgraphs and load generator; PGlite, when used, has a thread here). DB/req: round trips of all three subgraphs per request sent.',
         '',
@@ -156,9 +156,9 @@ function comparisonResults(options: BenchOptions, keys: readonly GatewayKey[], s
       redis: process.env.REDIS_URL ? 'used by A' : 'not set',
       gatewayAMode: palisadeMode().nodeEnv,
       gatewayA: palisadeMode().description,
-      gatewayB: STOCK_NOTES.B,
-      gatewayC: STOCK_NOTES.C,
-      ...(keys.includes('D') ? { gatewayD: STOCK_NOTES.D, gatewayE: STOCK_NOTES.E } : {}),
+      gatewayB: GATEWAY_NOTES.B,
+      gatewayC: GATEWAY_NOTES.C,
+      ...(keys.includes('D') ? { gatewayD: GATEWAY_NOTES.D, gatewayE: GATEWAY_NOTES.E } : {}),
       requests: 'A and E: persisted id (extensions.persistedQuery.sha256Hash) with a script token holding every read scope; B, C: the same document as text; direct: the lookup to the incidents subgraph with a signed principal header',
       loadGenerator: 'autocannon in the benchmark process, which also runs the three subgraphs',
       workloads: Object.fromEntries(WORKLOADS.map((w) => [w.key, w.description])),

@@ -1,6 +1,6 @@
 import { PRINCIPAL_HEADER, signPrincipal } from '../lib/principal';
 import type { GatewayProcess } from './gateway-process';
-import { GATEWAY_LABELS, type GatewayKey } from './gateways';
+import { GATEWAY_LABELS, isPalisade, type GatewayKey } from './gateways';
 import type { Target } from './measure';
 import { BENCH_PRINCIPAL } from './principal-data-source';
 import type { BenchSubgraphs } from './subgraphs';
@@ -22,7 +22,7 @@ export function gatewayTarget(key: GatewayKey, gateway: GatewayProcess, workload
   const operation = manifest.get(workload.operationName);
   if (!operation) throw new Error(`${workload.operationName} is not in the manifest; rebuild it with npm run pq:build`);
   const label = `${GATEWAY_LABELS[key]} ${workload.key}`;
-  return key === 'A' || key === 'E'
+  return isPalisade(key)
     ? { label, url: gateway.url, body: persistedRequestBody(operation, workload), headers: { authorization: `Bearer ${token}` }, process: gateway }
     : { label, url: gateway.url, body: textRequestBody(operation, workload), headers: {}, process: gateway };
 }

@@ -33,11 +33,19 @@ export class PrincipalRejected extends Error {
 
 /**
  * Everything a subgraph learns about the principal, as one string: two requests with equal keys are
- * answered alike by every subgraph, so work in flight for one may answer the other.
+ * answered alike by every subgraph, so work in flight for one may answer the other. Built once per principal
+ * object (a request asks for it on every subgraph fetch); principals are never changed once verified.
  */
 export function principalKey(principal: Principal): string {
-  return JSON.stringify([principal.tenant, principal.sub, principal.kind, principal.clientId ?? null, [...principal.scopes].sort()]);
+  let key = principalKeys.get(principal);
+  if (key === undefined) {
+    key = JSON.stringify([principal.tenant, principal.sub, principal.kind, principal.clientId ?? null, [...principal.scopes].sort()]);
+    principalKeys.set(principal, key);
+  }
+  return key;
 }
+
+const principalKeys = new WeakMap<Principal, string>();
 
 /** `<base64url payload>.<base64url HMAC-SHA256>`, signed with the secret the gateway shares with subgraphs. */
 export function signPrincipal(principal: Principal, secret: Buffer, now = Date.now(), ttlSeconds = PRINCIPAL_TTL_SECONDS): string {

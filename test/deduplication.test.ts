@@ -1,7 +1,4 @@
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { holdingProxy, pollUntil, scrape, total } from './support/gateway-probes';
+import { holdingProxy, pollUntil, reloadsApplied, scrape, total, watchedSupergraph, withoutIncidentDescription } from './support/gateway-probes';
 import { postGraphQL, readOperation, roundTripsSince, snapshotRoundTrips, startGraph, type Graph, type GraphQLResponse, type StartedGateway } from './support/graph';
 
 const INCIDENT_BOARD = readOperation('IncidentBoard');
@@ -126,19 +123,13 @@ describe('identical queries in flight', () => {
   });
 
   it('do not join an execution that started before the supergraph changed', async () => {
-    const committed = readFileSync(join(__dirname, '..', 'schema', 'supergraph.graphql'), 'utf8');
-    const directory = mkdtempSync(join(tmpdir(), 'palisade-dedup-reload-'));
-    cleanups.push(() => rmSync(directory, { recursive: true, force: true }));
-    const path = join(directory, 'supergraph.graphql');
-    writeFileSync(path, committed);
-    const { incidents, gateway } = await gatewayHoldingIncidents({ SUPERGRAPH_PATH: path });
+    const supergraph = watchedSupergraph(cleanups);
+    const { incidents, gateway } = await gatewayHoldingIncidents({ SUPERGRAPH_PATH: supergraph.path });
 
     const before = postGraphQL(gateway.url, INCIDENTS, undefined, acme);
     await pollUntil('the first request at the incidents subgraph', async () => (incidents.held() === 1 ? true : undefined));
-    const incidentType = committed.indexOf('\ntype Incident\n');
-    writeFileSync(`${path}.next`, committed.slice(0, incidentType) + committed.slice(incidentType).replace('  description: String\n', ''));
-    renameSync(`${path}.next`, path);
-    await pollUntil('the reload', async () => (total(await scrape(gateway.origin), 'palisade_gateway_supergraph_reloads_total', { result: 'applied' }) === 1 ? true : undefined));
+    supergraph.replace(withoutIncidentDescription(supergraph.committed));
+    await reloadsApplied(gateway.origin, 1);
     const after = postGraphQL(gateway.url, INCIDENTS, undefined, acme);
     // It executes on its own; its fetch, the same request to the same subgraph, may join the one in flight.
     await pollUntil('the request after the reload to fetch', async () => ((await deduplicated(gateway, 'subgraph_fetch')) === 1 ? true : undefined));

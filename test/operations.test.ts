@@ -1,14 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { close, listen } from '../lib/http-server';
-import { holdingProxy, pollUntil, scrape, total } from './support/gateway-probes';
+import { holdingProxy, pollUntil, reloadsApplied, scrape, total, watchedSupergraph, withoutIncidentDescription } from './support/gateway-probes';
 import { postGraphQL, readOperation, startGraph, type Graph } from './support/graph';
 
 const rootDir = join(__dirname, '..');
@@ -37,16 +35,7 @@ describe('supergraph hot reload through the running gateway', () => {
   const DESCRIBE_INCIDENT = '{ __type(name: "Incident") { description } }';
 
   it('serves a valid changed supergraph and counts it; refuses a broken one and keeps serving the last good one', async () => {
-    const committed = readFileSync(join(rootDir, 'schema', 'supergraph.graphql'), 'utf8');
-    const directory = mkdtempSync(join(tmpdir(), 'palisade-reload-'));
-    cleanups.push(() => rmSync(directory, { recursive: true, force: true }));
-    const path = join(directory, 'supergraph.graphql');
-    // Replaced by a rename, as editors and Kubernetes ConfigMaps do, so the gateway never reads half a file.
-    const replace = (text: string) => {
-      writeFileSync(`${path}.next`, text);
-      renameSync(`${path}.next`, path);
-    };
-    writeFileSync(path, committed);
+    const { path, committed, replace } = watchedSupergraph(cleanups);
     const gateway = await graph.startGateway({ SUPERGRAPH_PATH: path });
     const reloads = async (result: string) => total(await scrape(gateway.origin), 'palisade_gateway_supergraph_reloads_total', { result });
     const description = async () => {
@@ -61,7 +50,7 @@ describe('supergraph hot reload through the running gateway', () => {
 
     expect(committed).toContain('"""OCSF Incident."""\ntype Incident\n');
     replace(committed.replace('"""OCSF Incident."""\ntype Incident\n', '"""OCSF Incident, reloaded."""\ntype Incident\n'));
-    await pollUntil('the reload', async () => ((await reloads('applied')) === 1 ? true : undefined));
+    await reloadsApplied(gateway.origin, 1);
     expect(await description()).toBe('OCSF Incident, reloaded.');
     expect(await reloads('refused')).toBe(0);
 
@@ -77,25 +66,16 @@ describe('supergraph hot reload through the running gateway', () => {
   });
 
   it('finishes a request in flight on the schema it started with, while new requests get the new one', async () => {
-    const committed = readFileSync(join(rootDir, 'schema', 'supergraph.graphql'), 'utf8');
-    const withDescription = '  title: String!\n  description: String\n  severity: Severity!\n';
-    const incidentType = committed.indexOf('\ntype Incident\n');
-    expect(committed.indexOf(withDescription, incidentType)).toBeGreaterThan(incidentType);
-    const directory = mkdtempSync(join(tmpdir(), 'palisade-reload-'));
-    cleanups.push(() => rmSync(directory, { recursive: true, force: true }));
-    const path = join(directory, 'supergraph.graphql');
-    writeFileSync(path, committed);
+    const supergraph = watchedSupergraph(cleanups);
     const incidents = await holdingProxy(graph.subgraphUrls.incidents, cleanups);
-    const gateway = await graph.startGateway({ SUPERGRAPH_PATH: path, INCIDENTS_URL: incidents.url });
+    const gateway = await graph.startGateway({ SUPERGRAPH_PATH: supergraph.path, INCIDENTS_URL: incidents.url });
     const query = '{ incidents(first: 1) { edges { node { uid description } } } }';
 
     const inFlight = postGraphQL(gateway.url, query, undefined, token);
     await pollUntil('the request to reach the incidents subgraph', async () => (incidents.held() > 0 ? true : undefined));
     // Incident.description leaves the schema while the request waits at the subgraph.
-    const withoutDescription = committed.slice(0, incidentType) + committed.slice(incidentType).replace(withDescription, '  title: String!\n  severity: Severity!\n');
-    writeFileSync(`${path}.next`, withoutDescription);
-    renameSync(`${path}.next`, path);
-    await pollUntil('the reload', async () => (total(await scrape(gateway.origin), 'palisade_gateway_supergraph_reloads_total', { result: 'applied' }) === 1 ? true : undefined));
+    supergraph.replace(withoutIncidentDescription(supergraph.committed));
+    await reloadsApplied(gateway.origin, 1);
     incidents.release();
 
     const answered = await inFlight;

@@ -47,16 +47,9 @@ export class SignedSubgraphDataSource extends RemoteGraphQLDataSource<GatewayCon
     const principal = 'incomingRequestContext' in options ? options.context.principal : undefined;
     const { query, operationName, variables } = options.request;
     if (!this.fetches || !principal || !query) return super.process(options);
-    if (!isQueryDocument(query)) {
-      this.fetches.barrier();
-      try {
-        return await super.process(options);
-      } finally {
-        this.fetches.barrier();
-      }
-    }
+    if (!isQueryDocument(query)) return this.fetches.write(() => super.process(options));
     const key = JSON.stringify([query, operationName ?? null, variables ?? {}, principalKey(principal)]);
-    return (await this.fetches.run(key, () => super.process(options))).value;
+    return this.fetches.run(key, () => super.process(options));
   }
 
   override willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): void {

@@ -1,8 +1,12 @@
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { close, listen } from '../../lib/http-server';
 
-// Probes of a running gateway for whole-graph tests: its metrics, and subgraph requests held in flight.
+// Probes of a running gateway for whole-graph tests: its metrics, subgraph requests held in flight, and a
+// supergraph file it watches.
 
 export interface Sample {
   name: string;
@@ -84,4 +88,46 @@ export async function holdingProxy(target: string, cleanups: Array<() => Promise
       for (const forward of held.splice(0)) forward();
     },
   };
+}
+
+export interface WatchedSupergraph {
+  /** For SUPERGRAPH_PATH. */
+  path: string;
+  /** The committed supergraph, which the file starts as. */
+  committed: string;
+  /** Replaces the file by a rename, as editors and Kubernetes ConfigMaps do, so a gateway never reads half of it. */
+  replace(text: string): void;
+}
+
+/** A copy of the committed supergraph in a temporary directory (removed by `cleanups`), for a gateway to watch. */
+export function watchedSupergraph(cleanups: Array<() => Promise<unknown> | void>): WatchedSupergraph {
+  const committed = readFileSync(join(__dirname, '..', '..', 'schema', 'supergraph.graphql'), 'utf8');
+  const directory = mkdtempSync(join(tmpdir(), 'palisade-supergraph-'));
+  cleanups.push(() => rmSync(directory, { recursive: true, force: true }));
+  const path = join(directory, 'supergraph.graphql');
+  writeFileSync(path, committed);
+  return {
+    path,
+    committed,
+    replace: (text) => {
+      writeFileSync(`${path}.next`, text);
+      renameSync(`${path}.next`, path);
+    },
+  };
+}
+
+/** Waits until the gateway at `origin` has applied `count` supergraph reloads. */
+export async function reloadsApplied(origin: string, count: number): Promise<void> {
+  await pollUntil('the reload', async () => (total(await scrape(origin), 'palisade_gateway_supergraph_reloads_total', { result: 'applied' }) === count ? true : undefined));
+}
+
+/**
+ * The supergraph without the field Incident.description: still valid, and an operation that reads the field no
+ * longer validates. Only the type's line goes (CreateIncidentInput has the same line before it).
+ */
+export function withoutIncidentDescription(supergraph: string): string {
+  const type = supergraph.indexOf('\ntype Incident\n');
+  const field = supergraph.indexOf('\n  description: String\n', type);
+  if (type < 0 || field < 0 || field > supergraph.indexOf('\n}', type)) throw new Error('the supergraph has no field Incident.description');
+  return supergraph.slice(0, field) + supergraph.slice(field + '\n  description: String'.length);
 }

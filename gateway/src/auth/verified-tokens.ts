@@ -12,10 +12,10 @@ interface Verified {
 /**
  * Tokens already verified, so that a client sending the same token again (every request of a session or
  * a script) is not verified again: checking the signature was about 6% of the gateway's CPU under load, the
- * largest item of its own in the profile. An entry holds until the token expires (without clock tolerance) and at most `maxAgeMs`,
- * and only while the key that verified it is still the key the key set gives for the token, so a key
- * rotated out of the JWKS stops working as soon as the gateway learns of it. Keyed by the token's SHA-256,
- * so no bearer token is kept. Bounded: the oldest entry leaves first.
+ * largest item of its own in the profile. An entry holds until the token expires (without clock tolerance)
+ * and at most `maxAgeMs`, and only while the key that verified it is still the key the key set gives for the
+ * token, so a key rotated out of the JWKS stops working as soon as the gateway learns of it. Keyed by the
+ * token's SHA-256, so no bearer token is kept. Bounded: the oldest entry leaves first.
  */
 export class VerifiedTokens {
   private readonly entries = new Map<string, Verified>();

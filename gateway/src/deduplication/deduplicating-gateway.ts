@@ -27,14 +27,7 @@ export class DeduplicatingGateway extends WrappingGateway<{ principal?: Principa
 
   protected async execute(executor: GatewayExecutor, requestContext: GatewayGraphQLRequestContext<{ principal?: Principal }>): Promise<GatewayExecutionResult> {
     const principal = requestContext.context.principal;
-    if (requestContext.operation?.operation !== 'query') {
-      this.executions.barrier();
-      try {
-        return await executor(requestContext);
-      } finally {
-        this.executions.barrier();
-      }
-    }
+    if (requestContext.operation?.operation !== 'query') return this.executions.write(() => executor(requestContext));
     if (!principal) return executor(requestContext);
     const key = JSON.stringify([
       requestContext.queryHash,
@@ -42,7 +35,7 @@ export class DeduplicatingGateway extends WrappingGateway<{ principal?: Principa
       requestContext.request.variables ?? {},
       principalKey(principal),
     ]);
-    return (await this.executions.run(key, () => executor(requestContext))).value;
+    return this.executions.run(key, () => executor(requestContext));
   }
 }
 

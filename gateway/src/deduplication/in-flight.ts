@@ -12,21 +12,30 @@ export class InFlight<T> {
     private readonly onJoin: () => void = () => undefined,
   ) {}
 
-  /** Runs `start` unless work with `key` is in flight; `joined` says whether this caller shared another's. */
-  async run(key: string, start: () => Promise<T>): Promise<{ value: T; joined: boolean }> {
+  /** Runs `start` unless work with `key` is in flight, whose outcome this caller then shares. */
+  async run(key: string, start: () => Promise<T>): Promise<T> {
     let shared = this.pending.get(key);
-    const joined = shared !== undefined;
     if (shared) this.onJoin();
     else shared = this.begin(key, start);
     shared.callers += 1;
     const value = await shared.promise;
-    return { value: shared.callers > 1 ? this.copy(value) : value, joined };
+    return shared.callers > 1 ? this.copy(value) : value;
   }
 
   /**
-   * Work in flight now is joined by no later caller. Called around writes: a read that starts after a write
-   * must not be answered by one that started before it.
+   * Runs a write, never shared. No caller after it starts joins work from before it, nor, once it ends, work
+   * that started while it ran: a read that starts after a write must see it.
    */
+  async write<R>(work: () => Promise<R>): Promise<R> {
+    this.barrier();
+    try {
+      return await work();
+    } finally {
+      this.barrier();
+    }
+  }
+
+  /** Work in flight now is joined by no later caller (a write, a new schema). */
   barrier(): void {
     this.pending.clear();
   }
