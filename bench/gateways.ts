@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEVELOPMENT_AUDIENCE, DEVELOPMENT_ISSUER } from '../gateway/src/auth/config';
-import { loadOrCreateDevelopmentKey, signDevelopmentToken } from '../gateway/src/auth/development-key';
+import { DEVELOPMENT_AUDIENCE, DEVELOPMENT_ISSUER } from '../gateway/src/authentication/config';
+import { loadOrCreateDevelopmentKey, signDevelopmentToken } from '../gateway/src/authentication/development-key';
 import { withoutSecurityPurpose } from '../gateway/src/authorization/requirements';
 import type { SubgraphName } from '../gateway/src/config';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process';

@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { apiSchemaFromSupergraph } from '../gateway/src/persisted/api-schema';
-import { buildManifest, readOperationFiles, serializeManifest } from '../gateway/src/persisted/build-manifest';
+import { apiSchemaFromSupergraph } from '../gateway/src/persisted-operations/api-schema';
+import { buildManifest, readOperationFiles, serializeManifest } from '../gateway/src/persisted-operations/build-manifest';
 import type { GatewayProcess } from './gateway-process';
 import { palisadeMode, prepareTokenAndJwks, startPalisade, SUPERGRAPH_PATH } from './gateways';
 import { checkTarget, measure, summarize, type Measurement, type Summary, type Target } from './measure';

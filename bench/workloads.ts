@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { ApolloManifest } from '../gateway/src/persisted/build-manifest';
+import type { ApolloManifest } from '../gateway/src/persisted-operations/build-manifest';
 
 /** One operation the benchmark sends, with its variables. */
 export interface Workload {

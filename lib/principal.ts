@@ -4,11 +4,15 @@ import { dirname } from 'node:path';
 import { ConfigError } from './errors';
 import { readNodeEnv, type Environment } from './config';
 
+/** The kinds of client a token names (claim client_kind): people in a browser, scripts, partners. */
+export const CLIENT_KINDS = ['user', 'script', 'partner'] as const;
+export type ClientKind = (typeof CLIENT_KINDS)[number];
+
 /** Who is asking, as the gateway verified it. Subgraphs take the tenant from here and from nowhere else. */
 export interface Principal {
   sub: string;
   tenant: string;
-  kind: 'user' | 'script' | 'partner';
+  kind: ClientKind;
   scopes: string[];
   clientId?: string;
 }

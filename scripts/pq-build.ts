@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { apiSchemaFromSupergraph } from '../gateway/src/persisted/api-schema';
-import { buildManifest, formatProblem, readOperationFiles, serializeManifest } from '../gateway/src/persisted/build-manifest';
+import { apiSchemaFromSupergraph } from '../gateway/src/persisted-operations/api-schema';
+import { buildManifest, formatProblem, readOperationFiles, serializeManifest } from '../gateway/src/persisted-operations/build-manifest';
 import { SUPERGRAPH_FILE } from './supergraph';
 
 const USAGE = `Builds a persisted operation manifest (Apollo's format) from a folder of .graphql files, and

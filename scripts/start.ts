@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { readPrincipalSecret } from '../lib/principal';
-import { readAuthConfig } from '../gateway/src/auth/config';
-import { signDevelopmentToken } from '../gateway/src/auth/development-key';
+import { readAuthConfig } from '../gateway/src/authentication/config';
+import { signDevelopmentToken } from '../gateway/src/authentication/development-key';
 
 /**
  * `npm start`: runs the three subgraphs and the gateway, each as its own process from its own index.ts,

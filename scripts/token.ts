@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { readAuthConfig } from '../gateway/src/auth/config';
-import { signDevelopmentToken } from '../gateway/src/auth/development-key';
+import { readAuthConfig } from '../gateway/src/authentication/config';
+import { signDevelopmentToken } from '../gateway/src/authentication/development-key';
 import { ConfigError } from '../lib/errors';
 import type { Principal } from '../lib/principal';
 

@@ -2,10 +2,9 @@ import { createHmac, createPublicKey, randomBytes, type JsonWebKey } from 'node:
 import { generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { DEMO_EPOCH, generateDemoData } from '../lib/demo-data';
 import { PRINCIPAL_HEADER, signPrincipal, type Principal } from '../lib/principal';
-import { DEVELOPMENT_AUDIENCE, DEVELOPMENT_ISSUER } from '../gateway/src/auth/config';
-import { loadOrCreateDevelopmentKey, type DevelopmentKey } from '../gateway/src/auth/development-key';
-import type { SubgraphName } from '../gateway/src/config';
-import { ALL_READ_SCOPES, postGraphQL, readOperation, startGraph, type Graph, type GraphQLResponse } from './support/graph';
+import { DEVELOPMENT_AUDIENCE, DEVELOPMENT_ISSUER } from '../gateway/src/authentication/config';
+import { loadOrCreateDevelopmentKey, type DevelopmentKey } from '../gateway/src/authentication/development-key';
+import { ALL_READ_SCOPES, postGraphQL, readOperation, startGraph, type Graph, type GraphQLResponse, type SubgraphName } from './support/graph';
 
 const DEMO_DATA_SCALE = 0.1;
 const demo = generateDemoData({ scale: DEMO_DATA_SCALE });
@@ -42,7 +41,7 @@ async function startGateway(env: Record<string, string>) {
 
 beforeAll(async () => {
   graph = await startGraph({ demoDataScale: DEMO_DATA_SCALE });
-  const keySource = graph.gatewayConfig().auth.keySource;
+  const keySource = graph.gatewayConfig().authentication.tokens.keySource;
   if (keySource.kind !== 'development') throw new TypeError('the harness gateway is expected to use the development key');
   developmentKey = await loadOrCreateDevelopmentKey(keySource.directory);
 });

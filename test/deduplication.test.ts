@@ -30,7 +30,7 @@ async function gatewayHoldingIncidents(env: Record<string, string> = {}) {
 }
 
 async function deduplicated(gateway: StartedGateway, stage: 'operation' | 'subgraph_fetch'): Promise<number> {
-  return total(await scrape(gateway.origin), DEDUPLICATED, { stage });
+  return total(await scrape(gateway.metricsUrl), DEDUPLICATED, { stage });
 }
 
 function incidentUids(response: GraphQLResponse): string[] {
@@ -129,7 +129,7 @@ describe('identical queries in flight', () => {
     const before = postGraphQL(gateway.url, INCIDENTS, undefined, acme);
     await pollUntil('the first request at the incidents subgraph', async () => (incidents.held() === 1 ? true : undefined));
     supergraph.replace(withoutIncidentDescription(supergraph.committed));
-    await reloadsApplied(gateway.origin, 1);
+    await reloadsApplied(gateway.metricsUrl, 1);
     const after = postGraphQL(gateway.url, INCIDENTS, undefined, acme);
     // It executes on its own; its fetch, the same request to the same subgraph, may join the one in flight.
     await pollUntil('the request after the reload to fetch', async () => ((await deduplicated(gateway, 'subgraph_fetch')) === 1 ? true : undefined));

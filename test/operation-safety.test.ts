@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getOperationAST, parse } from 'graphql';
-import { DEFAULT_CLIENT_POLICIES } from '../gateway/src/client-policy';
 import { readCostDirectives } from '../gateway/src/cost/cost-directives';
+import { DEFAULT_MAX_COST } from '../gateway/src/cost/config';
 import { estimateCost } from '../gateway/src/cost/estimate-cost';
-import { apiSchemaFromSupergraph } from '../gateway/src/persisted';
+import { apiSchemaFromSupergraph } from '../gateway/src/persisted-operations/api-schema';
 import { readOperation, startGraph, type Graph } from './support/graph';
 import { describeWithRedis, send, uniqueName } from './support/raw-http';
 
@@ -49,8 +49,8 @@ const VARIABLES = Array.from({ length: 30 }, (_, i) => `$v${i}: Int`).join(' ');
 describe('operation limits, per client kind (here: users, via CLIENT_POLICIES)', () => {
   it.each([
     ['maxBytes', `${COMMENT}{ __typename }`, Buffer.byteLength(`${COMMENT}{ __typename }`), 400],
-    // Counting stops one past the limit: the rest of the document is never lexed.
-    ['maxTokens', `query Tokens(${VARIABLES}) { __typename }`, 101, 100],
+    // Counted exactly, once per text; no text is lexed past the largest maxTokens of any kind (2,000 here).
+    ['maxTokens', `query Tokens(${VARIABLES}) { __typename }`, 127, 100],
     ['maxDepth', '{ users(first: 1) { edges { node { groups { members(first: 1) { totalCount } } } } } }', 6, 5],
     ['maxAliases', '{ users(first: 1) { a: totalCount b: totalCount c: totalCount d: totalCount } }', 4, 3],
     ['maxRootFields', '{ __typename users(first: 1) { totalCount } groups(first: 1) { totalCount } assets(first: 1) { totalCount } }', 4, 3],
@@ -120,8 +120,8 @@ describe('demand control', () => {
     expect(graph.stats.incidents.roundTrips).toBe(before);
   });
 
-  it(`keeps IncidentBoard (estimated cost ${INCIDENT_BOARD_COST}) within the default user budget of ${DEFAULT_CLIENT_POLICIES.user.maxCost}`, async () => {
-    expect(INCIDENT_BOARD_COST).toBeLessThan(DEFAULT_CLIENT_POLICIES.user.maxCost);
+  it(`keeps IncidentBoard (estimated cost ${INCIDENT_BOARD_COST}) within the default user budget of ${DEFAULT_MAX_COST.user}`, async () => {
+    expect(INCIDENT_BOARD_COST).toBeLessThan(DEFAULT_MAX_COST.user);
     const { status, body } = await send(graph.url, { token: userToken, body: { query: INCIDENT_BOARD } });
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();

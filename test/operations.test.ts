@@ -37,7 +37,7 @@ describe('supergraph hot reload through the running gateway', () => {
   it('serves a valid changed supergraph and counts it; refuses a broken one and keeps serving the last good one', async () => {
     const { path, committed, replace } = watchedSupergraph(cleanups);
     const gateway = await graph.startGateway({ SUPERGRAPH_PATH: path });
-    const reloads = async (result: string) => total(await scrape(gateway.origin), 'palisade_gateway_supergraph_reloads_total', { result });
+    const reloads = async (result: string) => total(await scrape(gateway.metricsUrl), 'palisade_gateway_supergraph_reloads_total', { result });
     const description = async () => {
       const { status, body } = await postGraphQL(gateway.url, DESCRIBE_INCIDENT, undefined, token);
       expect(status).toBe(200);
@@ -50,7 +50,7 @@ describe('supergraph hot reload through the running gateway', () => {
 
     expect(committed).toContain('"""OCSF Incident."""\ntype Incident\n');
     replace(committed.replace('"""OCSF Incident."""\ntype Incident\n', '"""OCSF Incident, reloaded."""\ntype Incident\n'));
-    await reloadsApplied(gateway.origin, 1);
+    await reloadsApplied(gateway.metricsUrl, 1);
     expect(await description()).toBe('OCSF Incident, reloaded.');
     expect(await reloads('refused')).toBe(0);
 
@@ -75,7 +75,7 @@ describe('supergraph hot reload through the running gateway', () => {
     await pollUntil('the request to reach the incidents subgraph', async () => (incidents.held() > 0 ? true : undefined));
     // Incident.description leaves the schema while the request waits at the subgraph.
     supergraph.replace(withoutIncidentDescription(supergraph.committed));
-    await reloadsApplied(gateway.origin, 1);
+    await reloadsApplied(gateway.metricsUrl, 1);
     incidents.release();
 
     const answered = await inFlight;
@@ -163,7 +163,7 @@ describe('metrics on /metrics', () => {
     const response = await postGraphQL(gateway.url, INCIDENT_BOARD, undefined, token);
     expect(response.body.errors).toBeUndefined();
 
-    const samples = await scrape(gateway.origin);
+    const samples = await scrape(gateway.metricsUrl);
     expect(total(samples, 'palisade_gateway_requests_total')).toBe(1);
     expect(total(samples, 'palisade_gateway_requests_total', { operation: 'IncidentBoard', client_kind: 'user', outcome: 'success' })).toBe(1);
     const duration = { operation: 'IncidentBoard', outcome: 'success' };
@@ -182,7 +182,7 @@ describe('metrics on /metrics', () => {
     // The first request planned the operation; the same operation again is served from the plan cache.
     expect(total(samples, 'palisade_gateway_cache_lookups_total', { cache: 'query_plan', result: 'miss' })).toBe(1);
     expect((await postGraphQL(gateway.url, INCIDENT_BOARD, undefined, token)).body.errors).toBeUndefined();
-    const again = await scrape(gateway.origin);
+    const again = await scrape(gateway.metricsUrl);
     expect(total(again, 'palisade_gateway_cache_lookups_total', { cache: 'query_plan', result: 'hit' })).toBe(1);
     expect(total(again, 'palisade_gateway_cache_lookups_total', { cache: 'query_plan', result: 'miss' })).toBe(1);
   });
@@ -197,7 +197,7 @@ describe('metrics on /metrics', () => {
       expect(response.body.data!.incidents.edges.length).toBeGreaterThan(0);
     }
 
-    const samples = await scrape(gateway.origin);
+    const samples = await scrape(gateway.metricsUrl);
     const fetches = (subgraph: string, outcome: string) => total(samples, 'palisade_gateway_subgraph_fetch_duration_seconds_count', { subgraph, outcome });
     // The first call: three refused connections (two retries); the second: refused by the open circuit.
     expect(fetches('assets', 'network_error')).toBe(3);
@@ -225,7 +225,7 @@ function garbageCollector(): (() => void) | undefined {
 
 describe('memory under many distinct operations', () => {
   const OPERATIONS = 3000;
-  /** Past every cap: 200 operation names on metrics, 1000 operation shapes, 2000 authorization decisions. */
+  /** Past every cap: 200 operation names on metrics, 2000 documents, 2000 authorization decisions. */
   const FILLING = 2200;
   const OPERATION_NAME_CAP = 200;
   const CONCURRENCY = 8;
@@ -243,7 +243,7 @@ describe('memory under many distinct operations', () => {
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   }
 
-  it('keeps metric series, the shape cache and the decision cache bounded, and memory with them', async () => {
+  it('keeps metric series, the document cache and the decision cache bounded, and memory with them', async () => {
     const gateway = await graph.startGateway({ CLIENT_POLICIES: JSON.stringify({ user: { rateLimit: { requests: 100_000 } } }) });
     const gc = garbageCollector();
     const memory = () => {
@@ -256,7 +256,7 @@ describe('memory under many distinct operations', () => {
     await sendAll(gateway.url, FILLING, OPERATIONS);
     const after = gc ? memory() : undefined;
 
-    const samples = await scrape(gateway.origin);
+    const samples = await scrape(gateway.metricsUrl);
     for (const metric of ['palisade_gateway_requests_total', 'palisade_gateway_request_duration_seconds_count']) {
       const names = new Set(samples.filter((sample) => sample.name === metric).map((sample) => sample.labels.operation));
       expect(names.size).toBeLessThanOrEqual(OPERATION_NAME_CAP + 3);
@@ -266,9 +266,9 @@ describe('memory under many distinct operations', () => {
 
     // Evicted: the first operation is a miss in both caches again. Kept: the last one is a hit in both.
     const lookups = async () => {
-      const current = await scrape(gateway.origin);
+      const current = await scrape(gateway.metricsUrl);
       const count = (cache: string, result: string) => total(current, 'palisade_gateway_cache_lookups_total', { cache, result });
-      return { shapeHits: count('operation_shape', 'hit'), shapeMisses: count('operation_shape', 'miss'), decisionHits: count('authorization', 'hit'), decisionMisses: count('authorization', 'miss') };
+      return { shapeHits: count('document', 'hit'), shapeMisses: count('document', 'miss'), decisionHits: count('authorization', 'hit'), decisionMisses: count('authorization', 'miss') };
     };
     const resend = async (index: number) => {
       const before = await lookups();

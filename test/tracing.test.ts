@@ -6,7 +6,7 @@ import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trace } from '@opentelemetry/api';
-import { signDevelopmentToken } from '../gateway/src/auth/development-key';
+import { signDevelopmentToken } from '../gateway/src/authentication/development-key';
 import { createTestDatabase, type TestDatabase } from '../lib/sql/test-database';
 import { startTracing, tracingRequested } from '../lib/tracing';
 import { ALL_READ_SCOPES, postGraphQL, readOperation, type GraphQLResponse } from './support/graph';

@@ -1,37 +1,44 @@
 import { LOG_LEVELS, readEnum, readNodeEnv, readNonNegativeInt, readPort, readUrl, requireInProduction, type Environment, type NodeEnv } from '../../lib/config';
-import { readPrincipalSecret } from '../../lib/principal';
-import { readAuthConfig, type AuthConfig } from './auth/config';
-import { AUTHORIZATION_MODES, type AuthorizationMode } from './authorization/authorizing-gateway';
-import { readClientPolicies, readIntrospectionKinds, readPartnerWriteClients, type ClientKind, type ClientPolicy } from './client-policy';
-import { readPersistedQueriesConfig, type PersistedQueriesConfig } from './persisted/config';
+import { readPrincipalSecret, type ClientKind } from '../../lib/principal';
+import { readPartnerWriteClients } from './authentication/agreed-scopes';
+import { readAuthConfig } from './authentication/config';
+import type { AuthenticationConfig } from './authentication';
+import { AUTHORIZATION_MODES, type AuthorizationMode } from './authorization';
+import { readClientPolicyOverrides } from './client-policies';
+import { readMaxCost } from './cost/config';
+import { readIntrospectionKinds } from './introspection/config';
+import { readOperationLimits, type OperationLimits } from './operation-limits/config';
+import { readPersistedQueriesConfig, type PersistedQueriesConfig } from './persisted-operations/config';
+import { readRateLimitsConfig, type RateLimitsConfig } from './rate-limits/config';
 import { readResilienceConfig, type ResilienceConfig } from './resilience/config';
+import { SubgraphUrls } from './supergraph/subgraph-urls';
 
-/** The subgraphs the supergraph names. */
-export const SUBGRAPH_NAMES = ['identity', 'assets', 'incidents'] as const;
-export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
-
+/** The gateway's configuration: one section per behaviour, each read and checked by the behaviour's own config.ts. */
 export interface GatewayConfig {
   port: number;
   host: string;
-  /** The composed supergraph (npm run compose); loaded once at start, never fetched from the subgraphs. */
+  /** The metrics listener, which the public Service does not expose. */
+  metricsPort: number;
+  metricsHost: string;
+  /** The composed supergraph (npm run compose); watched, never fetched from the subgraphs. */
   supergraphPath: string;
-  /** Where each subgraph listens; these override the URLs embedded in the supergraph. */
-  subgraphUrls: Record<SubgraphName, string>;
+  /** Where each subgraph is called: the supergraph's URL unless SUBGRAPH_<NAME>_URL overrides it. */
+  subgraphUrls: SubgraphUrls;
   /** Signs the principal header the subgraphs verify. */
   principalSecret: Buffer;
-  /** What happens to fields the caller's scopes do not cover: filter (null + error), reject, or dry-run. */
-  authorizationMode: AuthorizationMode;
   logLevel: (typeof LOG_LEVELS)[number];
   nodeEnv: NodeEnv;
-  auth: AuthConfig;
+  authentication: AuthenticationConfig;
+  /** What happens to fields the caller's scopes do not cover: filter (null + error), reject, or dry-run. */
+  authorizationMode: AuthorizationMode;
   /** Shared state of all gateway replicas (APQ, rate limits); in-memory stores when unset. */
   redisUrl: string | undefined;
   persistedQueries: PersistedQueriesConfig;
   resilience: ResilienceConfig;
-  clientPolicies: Record<ClientKind, ClientPolicy>;
+  operationLimits: Record<ClientKind, OperationLimits>;
+  maxCost: Record<ClientKind, number>;
+  rateLimits: RateLimitsConfig;
   introspectionKinds: Set<ClientKind>;
-  /** Partner clients whose tokens may carry write scopes; every other partner's are dropped. */
-  partnerWriteClients: Set<string>;
   /** Where the audit trail goes: stdout, stderr, off, or a file. */
   auditLog: string;
   /** Operations allowed in one array-batched request; 0 turns batching off. */
@@ -40,30 +47,33 @@ export interface GatewayConfig {
   deduplication: boolean;
 }
 
-const HTTP = ['http:', 'https:'];
+export const DEFAULT_GATEWAY_PORT = 4000;
+export const DEFAULT_METRICS_PORT = 9400;
 
 /** Reads and validates the gateway's environment; a bad value is a ConfigError naming the variable. */
 export function readGatewayConfig(env: Environment): GatewayConfig {
+  const nodeEnv = readNodeEnv(env);
+  const clientPolicies = readClientPolicyOverrides(env);
+  const host = env.HOST || '127.0.0.1';
   return {
-    port: readPort(env, 'PORT', 4000),
-    host: env.HOST || '127.0.0.1',
+    port: readPort(env, 'PORT', DEFAULT_GATEWAY_PORT),
+    host,
+    metricsPort: readPort(env, 'METRICS_PORT', DEFAULT_METRICS_PORT),
+    metricsHost: env.METRICS_HOST || host,
     supergraphPath: env.SUPERGRAPH_PATH || 'schema/supergraph.graphql',
-    subgraphUrls: {
-      identity: readUrl(env, 'IDENTITY_URL', HTTP) ?? 'http://127.0.0.1:4001/graphql',
-      assets: readUrl(env, 'ASSETS_URL', HTTP) ?? 'http://127.0.0.1:4002/graphql',
-      incidents: readUrl(env, 'INCIDENTS_URL', HTTP) ?? 'http://127.0.0.1:4003/graphql',
-    },
+    subgraphUrls: SubgraphUrls.read(env),
     principalSecret: readPrincipalSecret(env),
-    authorizationMode: readEnum(env, 'AUTHORIZATION_MODE', AUTHORIZATION_MODES, 'filter'),
     logLevel: readEnum(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
-    nodeEnv: readNodeEnv(env),
-    auth: readAuthConfig(env),
+    nodeEnv,
+    authentication: { tokens: readAuthConfig(env), partnerWriteClients: readPartnerWriteClients(env) },
+    authorizationMode: readEnum(env, 'AUTHORIZATION_MODE', AUTHORIZATION_MODES, 'filter'),
     redisUrl: readRedisUrl(env),
     persistedQueries: readPersistedQueriesConfig(env),
     resilience: readResilienceConfig(env),
-    clientPolicies: readClientPolicies(env),
-    introspectionKinds: readIntrospectionKinds(env, readNodeEnv(env) === 'production'),
-    partnerWriteClients: readPartnerWriteClients(env),
+    operationLimits: readOperationLimits(clientPolicies),
+    maxCost: readMaxCost(clientPolicies),
+    rateLimits: readRateLimitsConfig(env, clientPolicies),
+    introspectionKinds: readIntrospectionKinds(env, nodeEnv === 'production'),
     auditLog: env.AUDIT_LOG || 'stdout',
     batchMaxOperations: readNonNegativeInt(env, 'BATCH_MAX_OPERATIONS', 0),
     deduplication: readEnum(env, 'DEDUPLICATION', ['on', 'off'], 'on') === 'on',

@@ -12,7 +12,8 @@ async function main(): Promise<void> {
   const logger = createLogger('gateway', config.logLevel);
   const gateway = await createGateway(config, logger);
   const address = await listen(gateway.httpServer, config.port, config.host);
-  logger.info({ url: `http://${config.host}:${address.port}/graphql` }, 'gateway listening');
+  const metricsAddress = await listen(gateway.metricsServer, config.metricsPort, config.metricsHost);
+  logger.info({ url: `http://${config.host}:${address.port}/graphql`, metrics: `http://${config.metricsHost}:${metricsAddress.port}/metrics` }, 'gateway listening');
 
   stopOnSignals('gateway', () => gateway.close(), logger);
 }

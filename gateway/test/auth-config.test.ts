@@ -1,8 +1,8 @@
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readAuthConfig } from '../src/auth/config';
-import { DEVELOPMENT_KEY_FILE, loadOrCreateDevelopmentKey } from '../src/auth/development-key';
+import { readAuthConfig } from '../src/authentication/config';
+import { DEVELOPMENT_KEY_FILE, loadOrCreateDevelopmentKey } from '../src/authentication/development-key';
 import { ConfigError } from '../../lib/errors';
 
 /** The ConfigError that reading this environment throws. */

@@ -3,8 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
-import { createAuthenticator } from '../src/auth/authenticator';
-import { readAuthConfig } from '../src/auth/config';
+import { createAuthenticator } from '../src/authentication/authenticator';
+import { readAuthConfig } from '../src/authentication/config';
 
 const root = join(__dirname, '..', '..');
 

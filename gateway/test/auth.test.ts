@@ -5,9 +5,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK, type JWTPayload, type KeyLike } from 'jose';
-import { AuthenticationError, createAuthenticator, SigningKeysUnavailableError, type Authenticator } from '../src/auth/authenticator';
-import { readAuthConfig, type AuthConfig } from '../src/auth/config';
-import { loadOrCreateDevelopmentKey, signDevelopmentToken } from '../src/auth/development-key';
+import { AuthenticationError, createAuthenticator, SigningKeysUnavailableError, type Authenticator } from '../src/authentication/authenticator';
+import { readAuthConfig, type AuthConfig } from '../src/authentication/config';
+import { loadOrCreateDevelopmentKey, signDevelopmentToken } from '../src/authentication/development-key';
 import { ConfigError } from '../../lib/errors';
 
 // The real jwtVerify, counted: a token sent again must not be verified again.

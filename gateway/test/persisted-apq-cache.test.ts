@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ApolloServer } from '@apollo/server';
 import Redis from 'ioredis';
-import { RedisApqCache } from '../src/persisted/apq-cache';
-import { sha256Hex } from '../src/persisted/persisted-operation';
+import { RedisApqCache } from '../src/persisted-operations/apq-cache';
+import { sha256Hex } from '../src/persisted-operations/persisted-operation';
 import { eventually, recordingLogger } from './persisted-fixtures';
 
 describe('APQ cache without Redis', () => {

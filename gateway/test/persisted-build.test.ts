@@ -2,10 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildManifest, readOperationFiles, serializeManifest } from '../src/persisted/build-manifest';
-import { parseManifest } from '../src/persisted/manifest';
-import { sha256Hex } from '../src/persisted/persisted-operation';
-import { PersistedOperations } from '../src/persisted/persisted-operations';
+import { buildManifest, readOperationFiles, serializeManifest } from '../src/persisted-operations/build-manifest';
+import { parseManifest } from '../src/persisted-operations/manifest';
+import { sha256Hex } from '../src/persisted-operations/persisted-operation';
+import { PersistedOperations } from '../src/persisted-operations/persisted-operations';
 import { apiSchema, partnerX, recordingLogger, ROOT, SAMPLE_DIRECTORY } from './persisted-fixtures';
 
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');

@@ -5,8 +5,8 @@ import pino from 'pino';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from '../../lib/logger';
 import type { Principal } from '../../lib/principal';
-import { apiSchemaFromSupergraph } from '../src/persisted/api-schema';
-import { sha256Hex } from '../src/persisted/persisted-operation';
+import { apiSchemaFromSupergraph } from '../src/persisted-operations/api-schema';
+import { sha256Hex } from '../src/persisted-operations/persisted-operation';
 
 export const ROOT = join(__dirname, '..', '..');
 export const SAMPLE_DIRECTORY = join(ROOT, 'schema', 'persisted-queries');

@@ -1,5 +1,5 @@
-import { ManifestError, parseManifest } from '../src/persisted/manifest';
-import { prepareOperation } from '../src/persisted/persisted-operation';
+import { ManifestError, parseManifest } from '../src/persisted-operations/manifest';
+import { prepareOperation } from '../src/persisted-operations/persisted-operation';
 import { apiSchema, PEOPLE } from './persisted-fixtures';
 
 const FILE = 'clients/partner-x.json';

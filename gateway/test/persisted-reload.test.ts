@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSchema, GraphQLError, printSchema } from 'graphql';
 import type { Principal } from '../../lib/principal';
-import { ManifestError } from '../src/persisted/manifest';
-import { PersistedOperations, type PersistedOperationsOptions } from '../src/persisted/persisted-operations';
+import { ManifestError } from '../src/persisted-operations/manifest';
+import { PersistedOperations, type PersistedOperationsOptions } from '../src/persisted-operations/persisted-operations';
 import { apiSchema, eventually, partnerX, PEOPLE, recordingLogger, sampleDirectory, sampleOperation, script } from './persisted-fixtures';
 
 const incidentBoard = sampleOperation('manifest.json', 'IncidentBoard');

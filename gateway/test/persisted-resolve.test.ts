@@ -2,9 +2,9 @@ import * as parser from 'graphql/language/parser';
 import * as validation from 'graphql/validation/validate';
 import { GraphQLError } from 'graphql';
 import type { Principal } from '../../lib/principal';
-import { PersistedOperations } from '../src/persisted/persisted-operations';
-import { sha256Hex } from '../src/persisted/persisted-operation';
-import type { GraphQLRequestBody, PersistedQueriesMode, ResolvedRequest, UserOperationPolicy } from '../src/persisted/resolve-request';
+import { PersistedOperations } from '../src/persisted-operations/persisted-operations';
+import { sha256Hex } from '../src/persisted-operations/persisted-operation';
+import type { GraphQLRequestBody, PersistedQueriesMode, ResolvedRequest, UserOperationPolicy } from '../src/persisted-operations/resolve-request';
 import {
   apiSchema,
   partnerX,

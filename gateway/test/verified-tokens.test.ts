@@ -1,4 +1,4 @@
-import { VerifiedTokens } from '../src/auth/verified-tokens';
+import { VerifiedTokens } from '../src/authentication/verified-tokens';
 
 const principal = { sub: 'alice', tenant: 'acme', kind: 'user' as const, scopes: ['incidents:read'] };
 const key = {};

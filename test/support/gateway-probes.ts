@@ -27,8 +27,9 @@ export function parseMetrics(text: string): Sample[] {
   return samples;
 }
 
-export async function scrape(origin: string): Promise<Sample[]> {
-  const response = await fetch(`${origin}/metrics`);
+/** Reads a metrics listener's /metrics (the gateway's, apart from its public port). */
+export async function scrape(metricsUrl: string): Promise<Sample[]> {
+  const response = await fetch(metricsUrl);
   expect(response.status).toBe(200);
   expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
   return parseMetrics(await response.text());
@@ -117,8 +118,8 @@ export function watchedSupergraph(cleanups: Array<() => Promise<unknown> | void>
 }
 
 /** Waits until the gateway at `origin` has applied `count` supergraph reloads. */
-export async function reloadsApplied(origin: string, count: number): Promise<void> {
-  await pollUntil('the reload', async () => (total(await scrape(origin), 'palisade_gateway_supergraph_reloads_total', { result: 'applied' }) === count ? true : undefined));
+export async function reloadsApplied(metricsUrl: string, count: number): Promise<void> {
+  await pollUntil('the reload', async () => (total(await scrape(metricsUrl), 'palisade_gateway_supergraph_reloads_total', { result: 'applied' }) === count ? true : undefined));
 }
 
 /**

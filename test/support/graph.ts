@@ -9,9 +9,9 @@ import { createLogger, type Logger } from '../../lib/logger';
 import type { Principal } from '../../lib/principal';
 import type { SubgraphService } from '../../lib/service';
 import { createTestDatabase } from '../../lib/sql/test-database';
-import { DEVELOPMENT_AUDIENCE, DEVELOPMENT_ISSUER } from '../../gateway/src/auth/config';
-import { loadOrCreateDevelopmentKey, signDevelopmentToken } from '../../gateway/src/auth/development-key';
-import { readGatewayConfig, type GatewayConfig, type SubgraphName } from '../../gateway/src/config';
+import { DEVELOPMENT_AUDIENCE, DEVELOPMENT_ISSUER } from '../../gateway/src/authentication/config';
+import { loadOrCreateDevelopmentKey, signDevelopmentToken } from '../../gateway/src/authentication/development-key';
+import { readGatewayConfig, type GatewayConfig } from '../../gateway/src/config';
 import { createGateway, type Gateway } from '../../gateway/src/server';
 import { createAssetsService } from '../../subgraphs/assets/src/server';
 import { createIdentityService } from '../../subgraphs/identity/src/server';
@@ -38,6 +38,9 @@ export interface GraphQLResponse {
   body: { data?: Record<string, any> | null; errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, any> }> };
 }
 
+/** The three subgraphs Palisade ships. */
+export type SubgraphName = 'identity' | 'assets' | 'incidents';
+
 /** The subgraphs on the embedded document store, which a test can stop and start again. */
 export type DocumentSubgraphName = Exclude<SubgraphName, 'identity'>;
 
@@ -46,6 +49,8 @@ export interface Graph {
   url: string;
   /** The gateway's origin, for /healthz and /readyz. */
   origin: string;
+  /** The gateway's metrics listener's /metrics, apart from its public port. */
+  metricsUrl: string;
   /** Where each subgraph listens. */
   subgraphUrls: Record<SubgraphName, string>;
   /** Signs a token the gateway accepts: by default usr-acme-00001 of tenant acme with every read scope. */
@@ -74,6 +79,8 @@ export interface StartedGateway {
   gateway: Gateway;
   url: string;
   origin: string;
+  /** The metrics listener's /metrics. */
+  metricsUrl: string;
 }
 
 export interface GraphOptions {
@@ -166,10 +173,11 @@ export async function startGraph(options: GraphOptions = {}): Promise<Graph> {
       const started = await createGateway(config, startOptions.logger ?? createLogger('gateway', config.logLevel));
       closers.push(() => started.close());
       const address = await listen(started.httpServer, 0, '127.0.0.1');
+      const metricsAddress = await listen(started.metricsServer, 0, '127.0.0.1');
       const origin = `http://127.0.0.1:${address.port}`;
-      return { gateway: started, url: `${origin}/graphql`, origin };
+      return { gateway: started, url: `${origin}/graphql`, origin, metricsUrl: `http://127.0.0.1:${metricsAddress.port}/metrics` };
     };
-    const { url, origin } = await startGateway();
+    const { url, origin, metricsUrl } = await startGateway();
 
     const token = (opts: TokenOptions = {}) =>
       signDevelopmentToken({
@@ -187,6 +195,7 @@ export async function startGraph(options: GraphOptions = {}): Promise<Graph> {
     return {
       url,
       origin,
+      metricsUrl,
       subgraphUrls,
       token,
       stats,

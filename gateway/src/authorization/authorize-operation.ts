@@ -60,11 +60,10 @@ export type RequirementCheck = (requirement: Requirement) => boolean;
 export function authorizeOperation(
   schema: GraphQLSchema,
   document: DocumentNode,
-  operationName: string | null | undefined,
+  operation: OperationDefinitionNode,
   requirements: RequirementMap,
   isSatisfied: RequirementCheck,
 ): AuthorizationDecision {
-  const operation = selectOperation(document, operationName);
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
@@ -171,13 +170,6 @@ function descend(type: GraphQLOutputType, fieldPath: string[], fieldNullablePath
     current = isNonNullType(item) ? item.ofType : item;
   }
   return { innerPath, innerNullablePath };
-}
-
-function selectOperation(document: DocumentNode, operationName: string | null | undefined): OperationDefinitionNode {
-  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations[0];
-  // Apollo Server validated the document and resolved the operation before the executor runs.
-  return operation ?? operations[0];
 }
 
 /** Replaces fragment spreads by inline fragments, so that every selection has exactly one path. */

@@ -51,8 +51,10 @@ export function estimateCost(
     const definition = field.args.find((a) => a.name === name);
     if (!definition) return undefined;
     const given = node.arguments?.find((a) => a.name.value === name);
-    if (!given) return definition.defaultValue;
-    return valueFromAST(given.value, definition.type, variables);
+    // `first: null` (or a null variable) is served as the argument's default, as the subgraph serves it: the
+    // schema's default is the one place that number is kept.
+    const value = given ? valueFromAST(given.value, definition.type, variables) : undefined;
+    return value ?? definition.defaultValue;
   };
 
   const selectionSetCost = (selectionSet: SelectionSetNode, parentType: GraphQLCompositeType, sizedFields: Map<string, number>, isRoot: boolean, seen: ReadonlySet<string>): number => {

@@ -60,6 +60,14 @@ export class CircuitBreaker {
     return this.permit(false);
   }
 
+  /**
+   * A sign of the subgraph's health that no call's outcome gave (its /healthz failed): counted like a failed
+   * call while the circuit is closed.
+   */
+  reportFailure(): void {
+    if (this.state() === 'closed') this.settleCall('failure');
+  }
+
   /** Calls the listener on every transition; returns a function that unsubscribes it. */
   onStateChange(listener: CircuitStateListener): () => void {
     this.listeners.add(listener);

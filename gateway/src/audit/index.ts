@@ -1,0 +1,60 @@
+import type { ClientKind } from '../../../lib/principal';
+import { codeOf } from '../pipeline/errors';
+import type { GatewayPlugin } from '../pipeline/plugin';
+import type { OperationRequest, OperationResult } from '../pipeline/request';
+import type { AuditSink } from './sink';
+
+/** One line per operation. It never holds a token, a header, or a variable's value. */
+export interface AuditRecord {
+  time: string;
+  requestId: string;
+  sub: string | null;
+  clientId: string | null;
+  kind: ClientKind | null;
+  tenant: string | null;
+  operationName: string | null;
+  /** The persisted operation's id, or the SHA-256 of the document. */
+  operationId: string | null;
+  sensitiveFieldsRead: string[];
+  deniedFields: string[];
+  /** rejected: refused before it ran (a limit, cost, a rate limit, a persisted-operation rule, validation). */
+  outcome: 'success' | 'partial' | 'error' | 'unauthenticated' | 'rejected';
+  errorCodes: string[];
+  durationMs: number;
+}
+
+/**
+ * The audit trail: a line for every operation, whatever became of it: who asked (or that nobody could be
+ * authenticated), what ran, which sensitive fields were read and which were denied, and the outcome.
+ */
+export function useAudit(sink: AuditSink, isSensitive: (coordinate: string) => boolean): GatewayPlugin {
+  return {
+    name: 'audit',
+    onResult(operation, result) {
+      sink(JSON.stringify(auditRecord(operation, result, isSensitive)));
+    },
+  };
+}
+
+function auditRecord(operation: OperationRequest, result: OperationResult, isSensitive: (coordinate: string) => boolean): AuditRecord {
+  const { request } = operation;
+  const principal = request.principal;
+  const errors = result.errors ?? [];
+  const errorCodes = [...new Set(errors.map(codeOf))];
+  const refused = result.status !== undefined && result.status >= 400;
+  return {
+    time: new Date().toISOString(),
+    requestId: request.id,
+    sub: principal?.sub ?? null,
+    clientId: principal?.clientId ?? null,
+    kind: principal?.kind ?? null,
+    tenant: principal?.tenant ?? null,
+    operationName: operation.operationName ?? null,
+    operationId: operation.persistedOperationId ?? operation.queryHash ?? null,
+    sensitiveFieldsRead: operation.grantedFields.filter(isSensitive),
+    deniedFields: operation.deniedFields,
+    outcome: !principal ? 'unauthenticated' : refused ? 'rejected' : errors.length === 0 ? 'success' : result.data ? 'partial' : 'error',
+    errorCodes,
+    durationMs: Math.round(performance.now() - request.startedAt),
+  };
+}

@@ -1,0 +1,51 @@
+import { ErrorCode } from '../../../lib/errors';
+import { refusal } from '../pipeline/errors';
+import type { GatewayPlugin } from '../pipeline/plugin';
+import { withAgreedScopes } from './agreed-scopes';
+import { AuthenticationError, createAuthenticator, SigningKeysUnavailableError } from './authenticator';
+import type { AuthConfig } from './config';
+
+export interface AuthenticationConfig {
+  tokens: AuthConfig;
+  /** Partner clients whose tokens may carry write scopes; every other partner's are dropped. */
+  partnerWriteClients: ReadonlySet<string>;
+}
+
+/** How long a client should wait before retrying when the identity provider's keys could not be fetched. */
+const KEYS_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * Who is asking: `Authorization: Bearer <JWT>`, verified before anything else is read, becomes the request's
+ * principal (with a partner's scopes cut to its agreement). A refused token is HTTP 401 with an RFC 6750
+ * challenge that says why; keys that could not be fetched are 503, so that clients retry rather than log out.
+ */
+export async function useAuthentication(config: AuthenticationConfig): Promise<GatewayPlugin> {
+  const authenticator = await createAuthenticator(config.tokens);
+  return {
+    name: 'authentication',
+    async onRequest(request) {
+      const header = request.headers.authorization;
+      try {
+        request.principal = withAgreedScopes(await authenticator.authenticate(header), config.partnerWriteClients);
+      } catch (error) {
+        if (error instanceof SigningKeysUnavailableError) {
+          throw refusal(error.reason, ErrorCode.SERVICE_UNAVAILABLE, { status: 503, headers: { 'retry-after': String(KEYS_RETRY_AFTER_SECONDS) } });
+        }
+        if (error instanceof AuthenticationError) throw unauthenticated(error.reason, /^bearer\s/i.test(header ?? ''));
+        throw error;
+      }
+    },
+  };
+}
+
+function unauthenticated(reason: string, bearerTokenSent: boolean) {
+  // RFC 6750: a request without a bearer token (none, or another scheme) gets the bare challenge; a refused
+  // token gets invalid_token and why.
+  const challenge = bearerTokenSent ? `Bearer error="invalid_token", error_description="${quotedStringContent(reason)}"` : 'Bearer';
+  return refusal(reason, ErrorCode.UNAUTHENTICATED, { status: 401, headers: { 'www-authenticate': challenge } });
+}
+
+/** A header's quoted-string holds printable ASCII only, with `"` and `\` escaped. */
+function quotedStringContent(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '?').replace(/["\\]/g, '\\$&');
+}

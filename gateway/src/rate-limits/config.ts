@@ -1,0 +1,34 @@
+import { readPositiveInt, type Environment } from '../../../lib/config';
+import type { ClientKind } from '../../../lib/principal';
+import { perKindSettings, type ClientPolicyOverrides } from '../client-policies';
+import type { AdmissionLimits } from './admission';
+import type { RateLimitBudget } from './rate-limiter';
+
+export interface RateLimitsConfig {
+  /** Requests and cost per window, per client kind; shared by every replica through Redis. */
+  budgets: Record<ClientKind, RateLimitBudget>;
+  /** Work in flight per tenant and per caller, in this replica. */
+  admission: AdmissionLimits;
+}
+
+/** Per minute. Override with CLIENT_POLICIES, e.g. {"partner": {"rateLimit": {"requests": 300}}}. */
+export const DEFAULT_BUDGETS: Readonly<Record<ClientKind, RateLimitBudget>> = {
+  user: { requests: 600, cost: 1_000_000, windowMs: 60_000 },
+  script: { requests: 1_200, cost: 2_000_000, windowMs: 60_000 },
+  partner: { requests: 120, cost: 200_000, windowMs: 60_000 },
+};
+
+export const DEFAULT_ADMISSION: Readonly<AdmissionLimits> = { perCaller: 8, perTenant: 32, maxWaiting: 256, maxWaitMs: 5_000 };
+
+/** CLIENT_POLICIES' rateLimit sections; MAX_IN_FLIGHT_PER_CALLER, MAX_IN_FLIGHT_PER_TENANT, ADMISSION_WAIT_MS. */
+export function readRateLimitsConfig(env: Environment, overrides: ClientPolicyOverrides): RateLimitsConfig {
+  return {
+    budgets: perKindSettings(DEFAULT_BUDGETS, overrides, 'rateLimit'),
+    admission: {
+      perCaller: readPositiveInt(env, 'MAX_IN_FLIGHT_PER_CALLER', DEFAULT_ADMISSION.perCaller),
+      perTenant: readPositiveInt(env, 'MAX_IN_FLIGHT_PER_TENANT', DEFAULT_ADMISSION.perTenant),
+      maxWaiting: DEFAULT_ADMISSION.maxWaiting,
+      maxWaitMs: readPositiveInt(env, 'ADMISSION_WAIT_MS', DEFAULT_ADMISSION.maxWaitMs),
+    },
+  };
+}
