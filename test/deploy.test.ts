@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { importClosure, variablesRead } from './support/environment-reads';
@@ -15,6 +15,8 @@ const rootDir = join(__dirname, '..');
 const baseDir = join(rootDir, 'deploy', 'base');
 const KUSTOMIZATION = 'kustomization.yaml';
 const SECRET_EXAMPLE = 'secret.example.yaml';
+/** The trusted documents the gateway enforces: deploy/base ships this folder's files (a copy, kept equal). */
+const PERSISTED_QUERIES_DIR = join(rootDir, 'schema', 'persisted-queries');
 
 /** Each Palisade service, the folder its code and Dockerfile live in, and the database port only it may reach. */
 const SERVICES: Record<string, { folder: string; databasePort?: number }> = {
@@ -34,8 +36,6 @@ const REDIS = 'redis';
 const OPTIONAL_VARIABLES: Record<string, string> = {
   PALISADE_DATA_DIR: 'development only: holds the generated principal secret and signing key, which production never uses',
   JWKS_FILE: 'the alternative to JWKS_URL, which the gateway ConfigMap sets; setting both is an error',
-  PERSISTED_QUERIES: 'no persisted-operation list unless an overlay sets the manifest path',
-  PERSISTED_QUERIES_MODE: 'follows PERSISTED_QUERIES: enforce when a manifest is set, off otherwise',
   PERSISTED_QUERIES_USERS: 'defaults to any',
   APQ_TTL_SECONDS: 'defaults to one day',
   SUBGRAPH_TIMEOUT_MS: 'defaults to 10 s per subgraph call',
@@ -121,7 +121,7 @@ interface PodSpec {
       preferredDuringSchedulingIgnoredDuringExecution?: { podAffinityTerm?: { topologyKey?: string; labelSelector?: Selector } }[];
     };
   };
-  volumes?: { name: string; emptyDir?: unknown }[];
+  volumes?: { name: string; emptyDir?: unknown; configMap?: { name: string; items?: { key: string; path: string }[] } }[];
 }
 
 interface Manifest {
@@ -159,6 +159,7 @@ interface Kustomization {
   commonLabels?: Labels;
   labels?: { pairs?: Labels; includeSelectors?: boolean }[];
   images?: { name: string; newName?: string; newTag?: string; digest?: string }[];
+  configMapGenerator?: { name: string; files?: string[]; literals?: string[] }[];
 }
 
 function readManifests(file: string): Manifest[] {
@@ -178,9 +179,25 @@ const resourceFiles = (kustomization.resources ?? []).filter((file) => existsSyn
 const manifests = resourceFiles.flatMap(readManifests);
 const secretExamples = existsSync(join(baseDir, SECRET_EXAMPLE)) ? readManifests(SECRET_EXAMPLE).filter((m) => m.kind === 'Secret') : [];
 
+/** A ConfigMap as the kustomization's configMapGenerator makes it: files as `key=path` or `path`, literals as `key=value`. */
+function generatedConfigMap(generator: NonNullable<Kustomization['configMapGenerator']>[number]): Manifest {
+  const data: Record<string, string> = {};
+  for (const source of generator.files ?? []) {
+    const [key, path] = source.includes('=') ? source.split('=', 2) : [source.split('/').pop()!, source];
+    data[key] = readFileSync(join(baseDir, path), 'utf8');
+  }
+  for (const literal of generator.literals ?? []) {
+    const split = literal.indexOf('=');
+    data[literal.slice(0, split)] = literal.slice(split + 1);
+  }
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: generator.name }, file: KUSTOMIZATION, data };
+}
+
+const generatedConfigMaps = (kustomization.configMapGenerator ?? []).map(generatedConfigMap);
+
 const ofKind = <T extends Manifest>(kind: string) => manifests.filter((m) => m.kind === kind) as T[];
 const deployments = ofKind<Deployment>('Deployment');
-const configMaps = ofKind<Manifest>('ConfigMap');
+const configMaps = [...ofKind<Manifest>('ConfigMap'), ...generatedConfigMaps];
 const networkPolicies = ofKind<NetworkPolicy>('NetworkPolicy');
 
 /** Where a problem is: "deploy/base/<file>: <service>". */
@@ -289,6 +306,15 @@ function preStopSeconds(container: Container): number | undefined {
   if (preStop?.sleep?.seconds !== undefined) return preStop.sleep.seconds;
   const command = preStop?.exec?.command ?? [];
   return command.length === 2 && command[0] === 'sleep' && /^\d+$/.test(command[1]) ? Number(command[1]) : undefined;
+}
+
+/** Every file below a directory, by its path relative to it, with its text. */
+function filesUnder(directory: string): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const file of readdirSync(directory, { recursive: true, encoding: 'utf8' }).sort()) {
+    if (statSync(join(directory, file)).isFile()) files.set(file, readFileSync(join(directory, file), 'utf8'));
+  }
+  return files;
 }
 
 function dockerfileOf(service: string): string {
@@ -467,6 +493,42 @@ describe('deploy/base services', () => {
       if (grace <= pause + deadline.seconds) {
         problems.push(`${at(deployment, service)}: terminationGracePeriodSeconds ${grace} is not more than the preStop ${pause} s plus the shutdown deadline ${deadline.seconds} s from ${deadline.source}`);
       }
+    }
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('deploy/base trusted documents', () => {
+  const gateway = deploymentOf('gateway');
+  const container = mainContainer(gateway);
+  const provided = providedVariables(container);
+
+  it('runs the gateway with PERSISTED_QUERIES_MODE=enforce', () => {
+    expect({ PERSISTED_QUERIES_MODE: provided.get('PERSISTED_QUERIES_MODE')?.value }).toEqual({ PERSISTED_QUERIES_MODE: 'enforce' });
+  });
+
+  it('mounts at PERSISTED_QUERIES a ConfigMap that lays out every file of schema/persisted-queries at its path, as it is there', () => {
+    const problems: string[] = [];
+    const path = provided.get('PERSISTED_QUERIES')?.value;
+    const mount = container.volumeMounts?.find((m) => m.mountPath === path);
+    const volume = gateway.spec.template.spec.volumes?.find((v) => v.name === mount?.name)?.configMap;
+    const configMap = configMaps.find((c) => c.metadata.name === volume?.name);
+    if (!path) problems.push(`${at(gateway)}: PERSISTED_QUERIES is not set`);
+    else if (!mount) problems.push(`${at(gateway)}: nothing is mounted at PERSISTED_QUERIES (${path})`);
+    else if (!configMap) problems.push(`${at(gateway)}: the volume mounted at ${path} is not a ConfigMap of this base`);
+    else {
+      const data = configMap.data ?? {};
+      const items = volume!.items ?? Object.keys(data).map((key) => ({ key, path: key }));
+      const mounted = new Map(items.filter((item) => item.key in data).map((item) => [item.path, data[item.key]]));
+      for (const item of items) if (!(item.key in data)) problems.push(`${at(gateway)}: the volume maps key ${item.key}, which ConfigMap ${configMap.metadata.name} does not have`);
+      for (const key of Object.keys(data)) if (!items.some((item) => item.key === key)) problems.push(`${at(gateway)}: key ${key} of ConfigMap ${configMap.metadata.name} is not mounted`);
+      const expected = filesUnder(PERSISTED_QUERIES_DIR);
+      const fix = 'copy schema/persisted-queries to deploy/base/persisted-queries, and list each file in the configMapGenerator and the volume\'s items';
+      for (const [file, text] of expected) {
+        if (!mounted.has(file)) problems.push(`${at(gateway)}: ${path}/${file} is missing; ${fix}`);
+        else if (mounted.get(file) !== text) problems.push(`${at(gateway)}: ${path}/${file} differs from schema/persisted-queries/${file}; ${fix}`);
+      }
+      for (const file of mounted.keys()) if (!expected.has(file)) problems.push(`${at(gateway)}: ${path}/${file} is not in schema/persisted-queries`);
     }
     expect(problems).toEqual([]);
   });
@@ -684,13 +746,15 @@ const haveKubectl = kubectl.status === 0;
 if (!haveKubectl) console.log('deploy/base: kubectl is not installed, so the kustomize build check is skipped; the parsed-manifest checks ran');
 
 describe('deploy/base built with kubectl kustomize', () => {
-  (haveKubectl ? it : it.skip)('builds, and puts every object in the namespace with the part-of label and every image at a tag', () => {
+  (haveKubectl ? it : it.skip)('builds, and puts every object in the namespace with the part-of label, every image at a tag, and every ConfigMap a pod reads in the build', () => {
     const build = spawnSync('kubectl', ['kustomize', baseDir], { encoding: 'utf8' });
     expect(build.stderr.replace(/^Warning:.*\n?/gm, '')).toBe('');
     expect(build.status).toBe(0);
     const problems: string[] = [];
     const built = parseAllDocuments(build.stdout).map((document) => document.toJS() as Omit<Manifest, 'file'>);
-    expect(built.length).toBe(manifests.length);
+    expect(built.length).toBe(manifests.length + generatedConfigMaps.length);
+    // Generated ConfigMaps get a hash suffix; kustomize must have renamed every reference to them.
+    const builtConfigMaps = new Set(built.filter((object) => object.kind === 'ConfigMap').map((object) => object.metadata.name));
     for (const object of built) {
       const where = `kubectl kustomize deploy/base: ${object.kind} ${object.metadata.name}`;
       if (object.kind !== 'Namespace' && object.metadata.namespace !== 'palisade') problems.push(`${where}: namespace ${object.metadata.namespace}`);
@@ -699,6 +763,11 @@ describe('deploy/base built with kubectl kustomize', () => {
         const { spec } = object as Deployment;
         if (spec.selector.matchLabels?.['app.kubernetes.io/part-of'] !== 'palisade') problems.push(`${where}: selector without the part-of label`);
         for (const container of spec.template.spec.containers) if (!/:[^/]+$/.test(container.image ?? '')) problems.push(`${where}: image ${container.image} has no tag`);
+        const read = [
+          ...(spec.template.spec.volumes ?? []).flatMap((volume) => volume.configMap?.name ?? []),
+          ...allContainers(object as Deployment).flatMap((container) => (container.envFrom ?? []).flatMap((source) => source.configMapRef?.name ?? [])),
+        ];
+        for (const name of read) if (!builtConfigMaps.has(name)) problems.push(`${where}: reads ConfigMap ${name}, which the build does not have`);
       }
     }
     expect(problems).toEqual([]);

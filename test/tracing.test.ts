@@ -2,9 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { trace } from '@opentelemetry/api';
 import { signDevelopmentToken } from '../gateway/src/authentication/development-key';
 import { createTestDatabase, type TestDatabase } from '../lib/sql/test-database';
@@ -110,57 +111,81 @@ function spansOf(body: OtlpTraces): ReceivedSpan[] {
   });
 }
 
-/** Ports that were free a moment ago; all are held at once, so they are distinct. */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<ReturnType<typeof createNetServer>>((resolve, reject) => {
-      const server = createNetServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve(server));
-    })),
-  );
-  const ports = servers.map((server) => (server.address() as AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
-}
-
 interface Service {
   name: string;
-  port: number;
   process: ChildProcess;
   /** The last lines it printed, for failure messages. */
   output: string[];
   exited: Promise<number | null>;
+  /** Its GraphQL URL, from the line it logs once it listens; rejected if it exits before. */
+  url: Promise<string>;
 }
 
-function startService(name: string, entry: string, port: number, env: Record<string, string>): Service {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: rootDir, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts a service on PORT=0: the system picks a free port as the service binds it, and the service names it in
+ * the line it logs when it listens (`{"url":"http://127.0.0.1:<port>/graphql","msg":"<name> ... listening"}`).
+ * No port is picked before the service binds it, so no other process can take it in between.
+ */
+function startService(name: string, entry: string, env: Record<string, string>): Service {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: rootDir, env: { ...env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
-  for (const stream of [child.stdout!, child.stderr!]) {
-    stream.setEncoding('utf8');
-    stream.on('data', (text: string) => {
-      output.push(...text.split('\n').filter(Boolean));
-      output.splice(0, Math.max(0, output.length - 40));
-    });
-  }
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { name, port, process: child, output, exited };
+  const url = new Promise<string>((resolve, reject) => {
+    for (const stream of [child.stdout!, child.stderr!]) {
+      createInterface({ input: stream }).on('line', (line) => {
+        output.push(line);
+        output.splice(0, Math.max(0, output.length - 40));
+        const listening = listeningUrl(line);
+        if (listening) resolve(listening);
+      });
+    }
+    // 'close' comes after the last line of output; a rejection after the URL arrived changes nothing.
+    child.once('close', (code) => reject(new Error(`${name} exited (code ${code}) before it listened:\n  ${output.join('\n  ')}`)));
+  });
+  // Awaited in beforeAll; this only keeps a service that stops after listening from being an unhandled rejection.
+  url.catch(() => undefined);
+  return { name, process: child, output, exited, url };
+}
+
+/** The URL in a service's "listening" log line; undefined for any other line, JSON or not. */
+function listeningUrl(line: string): string | undefined {
+  let entry: { msg?: unknown; url?: unknown } | null;
+  try {
+    entry = JSON.parse(line) as typeof entry;
+  } catch {
+    return undefined;
+  }
+  return typeof entry?.msg === 'string' && entry.msg.endsWith(' listening') && typeof entry.url === 'string' ? entry.url : undefined;
 }
 
 function describeService(service: Service): string {
   return `${service.name} (exit code ${service.process.exitCode ?? 'none'}):\n  ${service.output.join('\n  ')}`;
 }
 
-async function waitUntilReady(service: Service, deadline: number): Promise<void> {
+/** The URL the service logs once it listens, awaited until the deadline. */
+async function listeningWithin(service: Service, deadline: number): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${service.name} did not listen within ${READY_TIMEOUT_MS / 1000} s; ${describeService(service)}`)), deadline - Date.now());
+  });
+  try {
+    return await Promise.race([service.url, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function waitUntilReady(service: Service, url: string, deadline: number): Promise<void> {
+  const readyz = new URL('/readyz', url);
   let exited = false;
   void service.exited.then(() => (exited = true));
   while (Date.now() < deadline && !exited) {
     try {
-      const response = await fetch(`http://127.0.0.1:${service.port}/readyz`, { signal: AbortSignal.timeout(2000) });
+      const response = await fetch(readyz, { signal: AbortSignal.timeout(2000) });
       await response.body?.cancel();
       if (response.ok) return;
     } catch {
-      // Not listening yet.
+      // Not answering yet.
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
@@ -200,6 +225,8 @@ describe('a request traced across the gateway and the three subgraphs, each its 
   const clientSpanId = randomBytes(8).toString('hex');
   const dataDir = mkdtempSync(join(tmpdir(), 'palisade-tracing-'));
   const services = new Map<string, Service>();
+  /** Each service's GraphQL URL, as it logged it. */
+  const urls = new Map<string, string>();
   let receiver: OtlpJsonReceiver | undefined;
   let testDatabase: TestDatabase | undefined;
   let response: GraphQLResponse;
@@ -221,37 +248,39 @@ describe('a request traced across the gateway and the three subgraphs, each its 
       HOME: process.env.HOME ?? dataDir,
       NODE_ENV: 'test',
       HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
+      // info: the line each service logs when it listens carries its URL.
+      LOG_LEVEL: 'info',
       PRINCIPAL_SECRET: principalSecret,
       PALISADE_DATA_DIR: dataDir,
       DEMO_DATA_SCALE: '0.05',
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
       OTEL_BSP_SCHEDULE_DELAY: '100',
     };
-    const [gatewayPort, ...subgraphPorts] = await freePorts(1 + SUBGRAPHS.length);
-    const urlOf = (index: number) => `http://127.0.0.1:${subgraphPorts[index]}/graphql`;
-    for (const [index, name] of SUBGRAPHS.entries()) {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    for (const name of SUBGRAPHS) {
       const env = name === 'identity' && testDatabase?.url ? { ...common, DATABASE_URL: testDatabase.url } : common;
-      services.set(name, startService(name, `subgraphs/${name}/src/index.ts`, subgraphPorts[index], env));
+      services.set(name, startService(name, `subgraphs/${name}/src/index.ts`, env));
     }
+    // The gateway is told where the subgraphs are, so it starts once they have bound their ports.
+    for (const name of SUBGRAPHS) urls.set(name, await listeningWithin(services.get(name)!, deadline));
     services.set(
       'gateway',
-      startService('gateway', 'gateway/src/index.ts', gatewayPort, {
+      startService('gateway', 'gateway/src/index.ts', {
         ...common,
         SUPERGRAPH_PATH: join(rootDir, 'schema', 'supergraph.graphql'),
-        IDENTITY_URL: urlOf(0),
-        ASSETS_URL: urlOf(1),
-        INCIDENTS_URL: urlOf(2),
+        IDENTITY_URL: urls.get('identity')!,
+        ASSETS_URL: urls.get('assets')!,
+        INCIDENTS_URL: urls.get('incidents')!,
         AUDIT_LOG: 'off',
         // Far beyond the test: the gateway's spans can only arrive through the flush when it stops.
         OTEL_BSP_SCHEDULE_DELAY: '600000',
       }),
     );
+    urls.set('gateway', await listeningWithin(services.get('gateway')!, deadline));
+    await Promise.all([...services.values()].map((service) => waitUntilReady(service, urls.get(service.name)!, deadline)));
     const token = await signDevelopmentToken({ directory: dataDir, sub: 'usr-acme-00001', tenant: 'acme', scopes: ALL_READ_SCOPES });
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    await Promise.all([...services.values()].map((service) => waitUntilReady(service, deadline)));
 
-    response = await postGraphQL(`http://127.0.0.1:${gatewayPort}/graphql`, readOperation('IncidentBoard'), undefined, token, {
+    response = await postGraphQL(urls.get('gateway')!, readOperation('IncidentBoard'), undefined, token, {
       traceparent: `00-${traceId}-${clientSpanId}-01`,
     });
   }, READY_TIMEOUT_MS + 20_000);
@@ -310,7 +339,7 @@ describe('a request traced across the gateway and the three subgraphs, each its 
     const serverSpans = subgraphServerSpans(spansOfTrace())!;
     for (const [index, name] of SUBGRAPHS.entries()) {
       const call = byId.get(serverSpans[index].parentSpanId);
-      expect(call).toMatchObject({ kind: SPAN_KIND.CLIENT, attributes: expect.objectContaining({ 'server.port': services.get(name)!.port }) });
+      expect(call).toMatchObject({ kind: SPAN_KIND.CLIENT, attributes: expect.objectContaining({ 'server.port': Number(new URL(urls.get(name)!).port) }) });
       expect(byId.get(call!.parentSpanId)).toMatchObject({ name: 'gateway.fetch', attributes: expect.objectContaining({ service: name }) });
     }
   });
