@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import pino from 'pino';
 import type { Logger } from '../../lib/logger';
 
@@ -42,6 +43,58 @@ export async function send(url: string, request: RawRequest): Promise<RawRespons
     // Not JSON: the text is the body.
   }
   return { status: response.status, headers: response.headers, body: parsed, text };
+}
+
+export interface RawExchangeRequest {
+  method: 'GET' | 'POST';
+  token?: string;
+  /** Query string parameters; objects are sent as JSON. */
+  search?: Record<string, unknown>;
+  /** A JSON body, sent whatever the method (fetch cannot send a GET with a body; attackers can). */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface RawExchange {
+  status: number;
+  headers: Headers;
+  body: any;
+  text: string;
+}
+
+/** One request over node:http exactly as given, including forms no well-behaved client sends (a GET with a body). */
+export function sendRaw(url: string, request: RawExchangeRequest): Promise<RawExchange> {
+  const target = new URL(url);
+  for (const [name, value] of Object.entries(request.search ?? {})) {
+    if (value !== undefined) target.searchParams.set(name, typeof value === 'string' ? value : JSON.stringify(value));
+  }
+  const body = request.body === undefined ? undefined : JSON.stringify(request.body);
+  const headers: Record<string, string> = {
+    ...(body !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } : {}),
+    ...(request.token ? { authorization: `Bearer ${request.token}` } : {}),
+    ...request.headers,
+  };
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(target, { method: request.method, headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let parsed: unknown = text;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          // Not JSON: the text is the body.
+        }
+        const responseHeaders = new Headers();
+        for (const [name, value] of Object.entries(response.headers)) if (typeof value === 'string') responseHeaders.set(name, value);
+        resolve({ status: response.statusCode ?? 0, headers: responseHeaders, body: parsed, text });
+      });
+      response.on('error', reject);
+    });
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
 }
 
 /** The `extensions` of an Apollo APQ request naming this hash. */
