@@ -52,6 +52,8 @@ export interface RawExchangeRequest {
   search?: Record<string, unknown>;
   /** A JSON body, sent whatever the method (fetch cannot send a GET with a body; attackers can). */
   body?: unknown;
+  /** A body sent as it is, instead of `body`. */
+  rawBody?: string;
   headers?: Record<string, string>;
 }
 
@@ -68,7 +70,7 @@ export function sendRaw(url: string, request: RawExchangeRequest): Promise<RawEx
   for (const [name, value] of Object.entries(request.search ?? {})) {
     if (value !== undefined) target.searchParams.set(name, typeof value === 'string' ? value : JSON.stringify(value));
   }
-  const body = request.body === undefined ? undefined : JSON.stringify(request.body);
+  const body = request.rawBody ?? (request.body === undefined ? undefined : JSON.stringify(request.body));
   const headers: Record<string, string> = {
     ...(body !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } : {}),
     ...(request.token ? { authorization: `Bearer ${request.token}` } : {}),

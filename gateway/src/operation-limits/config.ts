@@ -15,6 +15,8 @@ export interface OperationLimits {
   maxListLength: number;
   /** List items in all of an operation's inputs together. */
   maxListItems: number;
+  /** Lists and input objects nested in a variable: no input of the schema nests deeper than a few levels. */
+  maxInputDepth: number;
 }
 
 /**
@@ -22,9 +24,9 @@ export interface OperationLimits {
  * manifest lists a heavy one. Override any of them with CLIENT_POLICIES, e.g. {"partner": {"limits": {"maxDepth": 10}}}.
  */
 export const DEFAULT_OPERATION_LIMITS: Readonly<Record<ClientKind, OperationLimits>> = {
-  user: { maxBytes: 20_000, maxTokens: 2_000, maxDepth: 12, maxAliases: 30, maxRootFields: 10, maxDirectives: 20, maxFields: 1_500, maxListLength: 100, maxListItems: 1_000 },
-  script: { maxBytes: 20_000, maxTokens: 2_000, maxDepth: 12, maxAliases: 30, maxRootFields: 10, maxDirectives: 20, maxFields: 1_500, maxListLength: 100, maxListItems: 1_000 },
-  partner: { maxBytes: 10_000, maxTokens: 1_000, maxDepth: 8, maxAliases: 10, maxRootFields: 5, maxDirectives: 10, maxFields: 500, maxListLength: 50, maxListItems: 200 },
+  user: { maxBytes: 20_000, maxTokens: 2_000, maxDepth: 12, maxAliases: 30, maxRootFields: 10, maxDirectives: 20, maxFields: 1_500, maxListLength: 100, maxListItems: 1_000, maxInputDepth: 16 },
+  script: { maxBytes: 20_000, maxTokens: 2_000, maxDepth: 12, maxAliases: 30, maxRootFields: 10, maxDirectives: 20, maxFields: 1_500, maxListLength: 100, maxListItems: 1_000, maxInputDepth: 16 },
+  partner: { maxBytes: 10_000, maxTokens: 1_000, maxDepth: 8, maxAliases: 10, maxRootFields: 5, maxDirectives: 10, maxFields: 500, maxListLength: 50, maxListItems: 200, maxInputDepth: 10 },
 };
 
 export function readOperationLimits(overrides: ClientPolicyOverrides): Record<ClientKind, OperationLimits> {

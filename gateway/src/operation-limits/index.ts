@@ -4,7 +4,7 @@ import { refusal } from '../pipeline/errors';
 import type { GatewayPlugin } from '../pipeline/plugin';
 import type { OperationRequest } from '../pipeline/request';
 import type { OperationLimits } from './config';
-import { measureListInputs } from './list-inputs';
+import { measureInputs } from './inputs';
 import { measureOperation, STANDARD_INTROSPECTION_DEPTH, type OperationShape } from './measure';
 
 export const LIMIT_EXCEEDED = 'OPERATION_LIMIT_EXCEEDED';
@@ -35,9 +35,10 @@ export function useOperationLimits(limits: Readonly<Record<ClientKind, Operation
       check(operation, 'maxRootFields', shape.rootFields);
       check(operation, 'maxDirectives', shape.directives);
       check(operation, 'maxFields', shape.fields);
-      const lists = measureListInputs(entry.document!, operation.params.variables ?? {});
-      if (lists.longest) check(operation, 'maxListLength', lists.longest.length, ` (${lists.longest.where})`);
-      check(operation, 'maxListItems', lists.items);
+      const inputs = measureInputs(entry.document!, operation.params.variables ?? {});
+      check(operation, 'maxInputDepth', inputs.depth);
+      if (inputs.longest) check(operation, 'maxListLength', inputs.longest.length, ` (${inputs.longest.where})`);
+      check(operation, 'maxListItems', inputs.items);
     },
   };
 

@@ -1,0 +1,49 @@
+import { visit, type DocumentNode } from 'graphql';
+
+/** The lists and nesting in an operation's inputs. */
+export interface InputsMeasure {
+  /** The longest list, and where it is. */
+  longest: { length: number; where: string } | null;
+  /** List items in all the inputs together. */
+  items: number;
+  /** The deepest nesting of lists and input objects in the variables. */
+  depth: number;
+}
+
+/**
+ * Measures an operation's inputs: the variables the client sent (JSON, before any coercion) and the document's
+ * list literals. Twenty thousand values in one list variable once stalled a subgraph for every tenant; a
+ * variable nested a hundred thousand arrays deep would overflow any recursive reader. Walked without
+ * recursion, so that measuring cannot itself be the overflow.
+ */
+export function measureInputs(document: DocumentNode, variables: Readonly<Record<string, unknown>>): InputsMeasure {
+  const measured: InputsMeasure = { longest: null, items: 0, depth: 0 };
+  const record = (length: number, where: () => string) => {
+    measured.items += length;
+    if (!measured.longest || length > measured.longest.length) measured.longest = { length, where: where() };
+  };
+  const pending: Array<{ value: unknown; path: string; depth: number }> = Object.entries(variables).map(([name, value]) => ({ value, path: `$${name}`, depth: 0 }));
+  while (pending.length > 0) {
+    const { value, path, depth } = pending.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    measured.depth = Math.max(measured.depth, depth + 1);
+    if (Array.isArray(value)) {
+      record(value.length, () => `variable ${path}`);
+      for (const item of value) pending.push({ value: item, path: `${path}[]`, depth: depth + 1 });
+    } else {
+      for (const [key, item] of Object.entries(value)) pending.push({ value: item, path: `${path}.${key}`, depth: depth + 1 });
+    }
+  }
+
+  const argumentNames: string[] = [];
+  visit(document, {
+    Argument: {
+      enter: (node) => void argumentNames.push(node.name.value),
+      leave: () => void argumentNames.pop(),
+    },
+    ListValue(node) {
+      record(node.values.length, () => `argument "${argumentNames.at(-1) ?? '(default value)'}"`);
+    },
+  });
+  return measured;
+}
