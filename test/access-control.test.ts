@@ -9,7 +9,12 @@ import { ALL_READ_SCOPES, postGraphQL, readOperation, startGraph, type Graph, ty
 const DEMO_DATA_SCALE = 0.1;
 const demo = generateDemoData({ scale: DEMO_DATA_SCALE });
 const ALL_SCOPES = [...ALL_READ_SCOPES, 'incidents:write'];
-const UNAUTHORIZED = { message: 'Unauthorized field or type', extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' } };
+/** The error for a field removed at `path`, which names the scope that would have granted it. */
+const unauthorized = (path: Array<string | number>, scope: string) => ({
+  message: 'Unauthorized field or type',
+  path,
+  extensions: expect.objectContaining({ code: 'UNAUTHORIZED_FIELD_OR_TYPE', requiredScopes: expect.arrayContaining([expect.arrayContaining([scope])]) }),
+});
 
 /** An acme user with every protected field filled in: email, accounts, a device with findings, incidents. */
 const subject = demo.identity.users.find(
@@ -267,7 +272,7 @@ describe('the scope matrix: every protected field and type of the schema', () =>
       const { status, body } = await graph.request(query, { token, variables: await variables?.() });
       expect(status).toBe(200);
       expect(at(body.data, path)).toBeNull();
-      expect(body.errors).toEqual([{ ...UNAUTHORIZED, path: errorPath ?? path }]);
+      expect(body.errors).toEqual([unauthorized(errorPath ?? path, scope)]);
       expect(at(body.data, kept)).toEqual(expect.anything());
     });
   });
@@ -276,7 +281,8 @@ describe('the scope matrix: every protected field and type of the schema', () =>
     const partner = await graph.token({ kind: 'partner', clientId: 'partner-x', scopes: ALL_READ_SCOPES });
     const { body } = await graph.request(`{ ${USER} { uid email riskLevel } }`, { token: partner });
     expect(body.data).toEqual({ user: { uid: subject.uid, email: subject.email, riskLevel: null } });
-    expect(body.errors).toEqual([{ ...UNAUTHORIZED, path: ['user', 'riskLevel'] }]);
+    expect(body.errors).toEqual([unauthorized(['user', 'riskLevel'], 'pii:read')]);
+    expect(body.errors[0].extensions.requiredPolicies).toEqual([['internal']]);
 
     const internal = await graph.request(`{ ${USER} { uid email riskLevel } }`, { token: await graph.token({ kind: 'script', scopes: ALL_READ_SCOPES }) });
     expect(internal.body.errors).toBeUndefined();
@@ -314,7 +320,7 @@ describe('the scope matrix: every protected field and type of the schema', () =>
       try {
         const { body } = await gateway.request(query, { token: await graph.token({ scopes: ['identity:read'] }) });
         expect(body.data ?? null).toBeNull();
-        expect(body.errors).toEqual([{ ...UNAUTHORIZED, path: ['user', 'email'] }]);
+        expect(body.errors).toEqual([unauthorized(['user', 'email'], 'pii:read')]);
 
         const allowed = await gateway.request(query, { token: await graph.token({ scopes: ['identity:read', 'pii:read'] }) });
         expect(allowed.body.errors).toBeUndefined();
@@ -544,7 +550,7 @@ describe('partners', () => {
     const uid = await openIncident('Partner writes');
     const refused = await graph.request(NOTE, { token: await partnerToken('partner-x'), variables: { uid, note: 'refused note' } });
     expect(refused.body.data).toEqual({ addIncidentNote: null });
-    expect(refused.body.errors).toEqual([{ ...UNAUTHORIZED, path: ['addIncidentNote'] }]);
+    expect(refused.body.errors).toEqual([unauthorized(['addIncidentNote'], 'incidents:write')]);
     expect(await notesOf(uid)).toEqual([]);
 
     const gateway = await startGateway({ PARTNER_WRITE_CLIENTS: 'partner-x' });
@@ -555,7 +561,7 @@ describe('partners', () => {
 
       const other = await gateway.request(NOTE, { token: await partnerToken('partner-y'), variables: { uid, note: 'other partner note' } });
       expect(other.body.data).toEqual({ addIncidentNote: null });
-      expect(other.body.errors).toEqual([{ ...UNAUTHORIZED, path: ['addIncidentNote'] }]);
+      expect(other.body.errors).toEqual([unauthorized(['addIncidentNote'], 'incidents:write')]);
     } finally {
       await gateway.close();
     }

@@ -5,6 +5,8 @@ import { readAuthConfig } from './authentication/config';
 import type { AuthenticationConfig } from './authentication';
 import { AUTHORIZATION_MODES, type AuthorizationMode } from './authorization';
 import { readClientPolicyOverrides } from './client-policies';
+import { readCorsOrigins } from './cors/config';
+import { readExplorerConfig, type ExplorerConfig } from './explorer/config';
 import { readMaxCost } from './cost/config';
 import { readIntrospectionKinds } from './introspection/config';
 import { readOperationLimits, type OperationLimits } from './operation-limits/config';
@@ -45,6 +47,9 @@ export interface GatewayConfig {
   batchMaxOperations: number;
   /** Identical queries in flight (same principal, operation, variables) execute once, and so do identical subgraph fetches. */
   deduplication: boolean;
+  /** Origins whose pages may call the gateway from a browser. */
+  corsOrigins: string[];
+  explorer: ExplorerConfig;
 }
 
 export const DEFAULT_GATEWAY_PORT = 4000;
@@ -77,6 +82,8 @@ export function readGatewayConfig(env: Environment): GatewayConfig {
     auditLog: env.AUDIT_LOG || 'stdout',
     batchMaxOperations: readNonNegativeInt(env, 'BATCH_MAX_OPERATIONS', 0),
     deduplication: readEnum(env, 'DEDUPLICATION', ['on', 'off'], 'on') === 'on',
+    corsOrigins: readCorsOrigins(env, nodeEnv === 'production'),
+    explorer: readExplorerConfig(env, nodeEnv === 'production'),
   };
 }
 

@@ -7,9 +7,12 @@ import { openAuditSink } from './audit/sink';
 import { useAuthentication } from './authentication';
 import { useAuthorization, type AuthorizationPlugin } from './authorization';
 import { POLICIES } from './authorization/policies';
+import { signDevelopmentToken } from './authentication/development-key';
 import type { GatewayConfig } from './config';
+import { useCors } from './cors';
 import { useCost } from './cost';
 import { useDeduplication } from './deduplication';
+import { useExplorer } from './explorer';
 import { useIntrospection } from './introspection';
 import { useMetrics } from './metrics';
 import { GatewayMetrics } from './metrics/gateway-metrics';
@@ -84,6 +87,8 @@ export async function createGateway(config: GatewayConfig, logger: Logger = crea
   // The order is the request's path: who asks and how often, then the operation's text, shape, cost and budget,
   // then what it may read and how it runs; each fetch to a subgraph then meets the last three.
   const plugins: GatewayPlugin[] = [
+    useCors(config.corsOrigins),
+    useExplorer({ ...config.explorer, developmentToken: explorerToken(config), logger }),
     useMetrics(metrics),
     useAudit(auditSink.write, (coordinate) => isSensitive(authorization, coordinate)),
     await useAuthentication(config.authentication),
@@ -172,6 +177,16 @@ function announceSchema(plugins: readonly GatewayPlugin[], schema: ServedSchema,
       logger.error({ err: error, plugin: plugin.name }, 'a behaviour could not take the new supergraph');
     }
   }
+}
+
+/** Scopes of the explorer's development token: every read scope of the demo schema. */
+const EXPLORER_SCOPES = ['identity:read', 'pii:read', 'assets:read', 'vulnerabilities:read', 'incidents:read'];
+
+/** Outside production, where the gateway itself holds the development key, the explorer opens with a token for the demo user. */
+function explorerToken(config: GatewayConfig): (() => Promise<string>) | undefined {
+  const { keySource, issuer, audience } = config.authentication.tokens;
+  if (config.nodeEnv === 'production' || keySource.kind !== 'development') return undefined;
+  return () => signDevelopmentToken({ directory: keySource.directory, sub: 'usr-acme-00001', tenant: 'acme', scopes: EXPLORER_SCOPES, expiresIn: '8h', issuer, audience });
 }
 
 function isSensitive(authorization: AuthorizationPlugin, coordinate: string): boolean {

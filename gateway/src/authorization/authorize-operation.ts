@@ -35,6 +35,8 @@ export interface Removal {
   reported: boolean;
   /** The field's coordinate in the schema, e.g. "User.email", for the audit trail. */
   coordinate: string;
+  /** What the caller lacked: the field's own requirement joined with its type's (for reported removals). */
+  requirement?: Requirement;
   /** Where to write null; shorter than path when a non-null field makes null bubble up. Empty: all of data. */
   nullPath: string[];
   /** Only objects whose __typename is in this set get null; undefined means every object at that path. */
@@ -127,7 +129,7 @@ export function authorizeOperation(
       const fieldNullablePath = isNonNullType(field.type) ? nullablePath : fieldPath;
       const requirement = fieldRequirement(parentType, field);
       if (requirement && !isSatisfied(requirement)) {
-        removals.push({ path: fieldPath, reported: true, coordinate: `${parentType.name}.${name}`, nullPath: fieldNullablePath, typeNames });
+        removals.push({ path: fieldPath, reported: true, coordinate: `${parentType.name}.${name}`, nullPath: fieldNullablePath, typeNames, requirement });
         if (typeNames) needsTypename.value = true;
         continue;
       }

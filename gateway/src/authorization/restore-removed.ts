@@ -6,11 +6,21 @@ export const UNAUTHORIZED_CODE = 'UNAUTHORIZED_FIELD_OR_TYPE';
 type Data = Record<string, unknown>;
 type ConcretePath = Array<string | number>;
 
-/** One error per removed field, with the field's path: Apollo Router's message and code. */
+/**
+ * One error per removed field, with the field's path: Apollo Router's message and code, and what would grant the
+ * field, so that a developer knows which scope to ask for: `requiredScopes` (any one inner list, all of its
+ * scopes) and `requiredPolicies` (the same, for named policies such as internal).
+ */
 export function unauthorizedErrors(removals: readonly Removal[]): GraphQLError[] {
   return removals
     .filter((removal) => removal.reported)
-    .map((removal) => new GraphQLError('Unauthorized field or type', { path: removal.path, extensions: { code: UNAUTHORIZED_CODE } }));
+    .map((removal) => {
+      const { scopes, policies } = removal.requirement ?? { scopes: null, policies: null };
+      return new GraphQLError('Unauthorized field or type', {
+        path: removal.path,
+        extensions: { code: UNAUTHORIZED_CODE, ...(scopes ? { requiredScopes: scopes } : {}), ...(policies ? { requiredPolicies: policies } : {}) },
+      });
+    });
 }
 
 /**
