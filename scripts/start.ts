@@ -1,28 +1,47 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { readNodeEnv, readPort } from '../lib/config';
+import { ConfigError } from '../lib/errors';
 import { readPrincipalSecret } from '../lib/principal';
 import { readAuthConfig } from '../gateway/src/authentication/config';
 import { signDevelopmentToken } from '../gateway/src/authentication/development-key';
+import { readableLine } from './readable-logs';
 
 /**
  * `npm start`: runs the three subgraphs and the gateway, each as its own process from its own index.ts,
  * on the embedded stores unless DATABASE_URL / MONGODB_URL are set, with demo data. Ctrl-C stops them all.
+ * PORT moves the gateway; the subgraphs keep their ports. In a terminal the services' JSON lines are shown as
+ * readable lines; piped, or in production, they pass through as JSON.
  */
 
 interface ServiceSpec {
   name: string;
   entry: string;
   port: number;
+  /** Its metrics listener, which only Prometheus reads. */
+  metricsPort: number;
 }
 
 const SERVICES: ServiceSpec[] = [
-  { name: 'identity', entry: 'subgraphs/identity/src/index.ts', port: 4001 },
-  { name: 'assets', entry: 'subgraphs/assets/src/index.ts', port: 4002 },
-  { name: 'incidents', entry: 'subgraphs/incidents/src/index.ts', port: 4003 },
-  { name: 'gateway', entry: 'gateway/src/index.ts', port: 4000 },
+  { name: 'identity', entry: 'subgraphs/identity/src/index.ts', port: 4001, metricsPort: 9401 },
+  { name: 'assets', entry: 'subgraphs/assets/src/index.ts', port: 4002, metricsPort: 9402 },
+  { name: 'incidents', entry: 'subgraphs/incidents/src/index.ts', port: 4003, metricsPort: 9403 },
+  { name: 'gateway', entry: 'gateway/src/index.ts', port: gatewayPort(), metricsPort: 9400 },
 ];
+
+/** PORT, for the gateway; a bad value is one line naming it, before anything starts. */
+function gatewayPort(): number {
+  try {
+    return readPort(process.env, 'PORT', 4000);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`npm start: ${error.message}\n`);
+    process.exit(1);
+  }
+}
 
 const DEMO_SUBJECT = 'usr-acme-00001';
 const DEMO_TENANT = 'acme';
@@ -37,9 +56,10 @@ const READY_POLL_MS = 250;
 const STOP_TIMEOUT_MS = 15_000;
 
 const rootDir = join(__dirname, '..');
-const labelWidth = Math.max(...SERVICES.map((s) => s.name.length));
 const children = new Map<string, ChildProcess>();
 let stopping: Promise<never> | undefined;
+const readable = process.stdout.isTTY === true && readNodeEnv(process.env) !== 'production';
+const readableOptions = { color: process.stdout.hasColors?.() ?? false, logLevel: process.env.LOG_LEVEL ?? 'info' };
 
 function log(message: string): void {
   process.stdout.write(`${message}\n`);
@@ -48,12 +68,14 @@ function log(message: string): void {
 function start(spec: ServiceSpec): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', spec.entry], {
     cwd: rootDir,
-    env: { ...DEMO_ENVIRONMENT, ...process.env, PORT: String(spec.port) },
+    env: { ...DEMO_ENVIRONMENT, ...process.env, PORT: String(spec.port), METRICS_PORT: String(spec.metricsPort) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const label = `[${spec.name.padEnd(labelWidth)}]`;
   for (const stream of [child.stdout!, child.stderr!]) {
-    createInterface({ input: stream }).on('line', (line) => log(`${label} ${line}`));
+    createInterface({ input: stream }).on('line', (line) => {
+      const shown = readable ? readableLine(spec.name, line, readableOptions) : line;
+      if (shown !== null) log(shown);
+    });
   }
   // 'close' comes after the child's last output line, so the reason is printed after it.
   child.on('close', (code, signal) => {
@@ -130,16 +152,37 @@ async function developmentTokenHelp(): Promise<string> {
   ].join('\n');
 }
 
-function exampleCurl(): string {
+function exampleCurl(gatewayUrl: string): string {
   const query = readFileSync(join(rootDir, 'schema/operations/IncidentBoard.graphql'), 'utf8').replace(/\s+/g, ' ').trim();
   const body = JSON.stringify({ query });
-  return `curl -s http://localhost:4000/graphql -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" -d '${body}'`;
+  return `curl -s ${gatewayUrl} -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" -d '${body}'`;
+}
+
+/** Every port the services will bind must be free, checked before any of them starts (and seeds its data). */
+async function checkPortsFree(): Promise<void> {
+  for (const spec of SERVICES) {
+    for (const [port, what] of [[spec.port, spec.name], [spec.metricsPort, `${spec.name}'s metrics listener`]] as const) {
+      if (await isTaken(port)) {
+        const move = spec.name === 'gateway' && port === spec.port ? `, or move the gateway with PORT=<port> npm start` : '';
+        throw new Error(`port ${port} (${what}) is already in use: stop what listens there (is another npm start running?)${move}`);
+      }
+    }
+  }
+}
+
+function isTaken(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(true));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(false)));
+  });
 }
 
 async function main(): Promise<void> {
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
 
+  await checkPortsFree();
   // Create the shared development secret once, before the services race to create it.
   readPrincipalSecret(process.env);
 
@@ -148,19 +191,23 @@ async function main(): Promise<void> {
   await Promise.all(SERVICES.map((spec) => waitUntilReady(spec, deadline)));
   if (stopping) return;
 
+  const gateway = SERVICES.find((spec) => spec.name === 'gateway')!;
+  const gatewayUrl = `http://localhost:${gateway.port}/graphql`;
   log(
     [
       '',
       'Palisade is running.',
       '',
-      '  GraphQL: http://localhost:4000/graphql',
+      `  GraphQL:   ${gatewayUrl}`,
+      `  Explorer:  http://localhost:${gateway.port}/ in a browser (GraphiQL, with a development token in its headers)`,
       '  Subgraphs: identity :4001, assets :4002, incidents :4003 (they answer only requests signed by the gateway)',
+      '  Metrics:   :9400 (gateway), :9401 to :9403 (subgraphs), for Prometheus',
       '',
       await developmentTokenHelp(),
       '',
       'Try the incident board:',
       '',
-      `  ${exampleCurl()}`,
+      `  ${exampleCurl(gatewayUrl)}`,
       '',
       'Press Ctrl-C to stop',
       '',
@@ -170,5 +217,6 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   process.stderr.write(`npm start failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  if (children.size === 0) process.exit(1);
   if (!stopping) void stopAll(1);
 });

@@ -282,7 +282,7 @@ describe('the scope matrix: every protected field and type of the schema', () =>
     const { body } = await graph.request(`{ ${USER} { uid email riskLevel } }`, { token: partner });
     expect(body.data).toEqual({ user: { uid: subject.uid, email: subject.email, riskLevel: null } });
     expect(body.errors).toEqual([unauthorized(['user', 'riskLevel'], 'pii:read')]);
-    expect(body.errors[0].extensions.requiredPolicies).toEqual([['internal']]);
+    expect(body.errors![0].extensions!.requiredPolicies).toEqual([['internal']]);
 
     const internal = await graph.request(`{ ${USER} { uid email riskLevel } }`, { token: await graph.token({ kind: 'script', scopes: ALL_READ_SCOPES }) });
     expect(internal.body.errors).toBeUndefined();

@@ -11,11 +11,21 @@ async function main(): Promise<void> {
   const config = readGatewayConfig(process.env);
   const logger = createLogger('gateway', config.logLevel);
   const gateway = await createGateway(config, logger);
-  const address = await listen(gateway.httpServer, config.port, config.host);
-  const metricsAddress = await listen(gateway.metricsServer, config.metricsPort, config.metricsHost);
+  const address = await listenOn(gateway.httpServer, config.port, config.host, 'PORT');
+  const metricsAddress = await listenOn(gateway.metricsServer, config.metricsPort, config.metricsHost, 'METRICS_PORT');
   logger.info({ url: `http://${config.host}:${address.port}/graphql`, metrics: `http://${config.metricsHost}:${metricsAddress.port}/metrics` }, 'gateway listening');
 
   stopOnSignals('gateway', () => gateway.close(), logger);
+}
+
+/** Binds a listener; a port already taken is a configuration error naming the variable that moves it. */
+async function listenOn(server: Parameters<typeof listen>[0], port: number, host: string, variable: string) {
+  try {
+    return await listen(server, port, host);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new ConfigError(variable, `port ${port} is already in use on ${host}; stop what listens there, or set ${variable} to another port`);
+    throw error;
+  }
 }
 
 main().catch((error: unknown) => {
