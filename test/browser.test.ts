@@ -73,7 +73,7 @@ describeInBrowser('in a browser', () => {
     const { server, origin } = await devServer(boardPage(graph.url, await graph.token()));
     servers.push(server);
     const { page } = await openPage(origin);
-    await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('loaded'), undefined, { timeout: 15_000 });
+    await page.waitForFunction("document.getElementById('status').textContent.startsWith('loaded')", undefined, { timeout: 15_000 });
     const items = await page.locator('#board li').allTextContents();
     expect(items.length).toBeGreaterThan(0);
     await page.screenshot({ path: join(ARTIFACTS, 'cors-board.png') });
@@ -86,7 +86,7 @@ describeInBrowser('in a browser', () => {
     const { server, origin } = await devServer(boardPage(strict.url, await graph.token()));
     servers.push(server);
     const { page } = await openPage(origin);
-    await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('failed'), undefined, { timeout: 15_000 });
+    await page.waitForFunction("document.getElementById('status').textContent.startsWith('failed')", undefined, { timeout: 15_000 });
     expect(await page.locator('#status').textContent()).toContain('Failed to fetch');
     expect(await page.locator('#board li').count()).toBe(0);
     await page.screenshot({ path: join(ARTIFACTS, 'cors-refused.png') });

@@ -38,9 +38,16 @@ export class SigningKeysUnavailableError extends AuthenticationError {
   }
 }
 
+/** Who is asking, and until when their token holds. */
+export interface Authenticated {
+  principal: Principal;
+  /** The token's expiry, epoch ms. */
+  expiresAt: number;
+}
+
 export interface Authenticator {
   /** Verifies `Authorization: Bearer <JWT>` and returns who is asking; throws AuthenticationError otherwise. */
-  authenticate(authorizationHeader: string | undefined): Promise<Principal>;
+  authenticate(authorizationHeader: string | undefined): Promise<Authenticated>;
 }
 
 /** An unknown kid refetches the JWKS (key rotation), at most once per cooldown so forged kids cannot flood it. */
@@ -66,8 +73,8 @@ export async function createAuthenticator(config: AuthConfig): Promise<Authentic
   return {
     async authenticate(authorizationHeader) {
       const token = readBearerToken(authorizationHeader);
-      const known = verified.get(token, Date.now());
-      if (known && (await currentKey(keys, token)) === known.key) return known.principal;
+      const known = verified.get(token);
+      if (known && (await currentKey(keys, token)) === known.key) return { principal: known.principal, expiresAt: known.expiresAt };
       let payload: JWTPayload;
       let key: unknown;
       try {
@@ -77,7 +84,7 @@ export async function createAuthenticator(config: AuthConfig): Promise<Authentic
       }
       const principal = toPrincipal(payload);
       verified.remember(token, principal, key, payload.exp!, Date.now());
-      return principal;
+      return { principal, expiresAt: payload.exp! * 1000 };
     },
   };
 }

@@ -26,7 +26,9 @@ export async function useAuthentication(config: AuthenticationConfig): Promise<G
     async onRequest(request) {
       const header = request.headers.authorization;
       try {
-        request.principal = withAgreedScopes(await authenticator.authenticate(header), config.partnerWriteClients);
+        const { principal, expiresAt } = await authenticator.authenticate(header);
+        request.principal = withAgreedScopes(principal, config.partnerWriteClients);
+        request.credentialsExpireAt = expiresAt;
       } catch (error) {
         if (error instanceof SigningKeysUnavailableError) {
           throw refusal(error.reason, ErrorCode.SERVICE_UNAVAILABLE, { status: 503, headers: { 'retry-after': String(KEYS_RETRY_AFTER_SECONDS) } });

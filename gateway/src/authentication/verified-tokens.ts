@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { Principal } from '../../../lib/principal';
 
 interface Verified {
   principal: Principal;
   /** The key that verified the token; the entry holds only while the key set still gives this key. */
   key: unknown;
-  /** Epoch ms after which the entry is gone: the token's expiry, or sooner. */
-  until: number;
+  /** The token's own expiry, epoch ms (a subscription ends then). */
+  expiresAt: number;
 }
 
 /**
@@ -15,33 +16,30 @@ interface Verified {
  * largest item of its own in the profile. An entry holds until the token expires (without clock tolerance)
  * and at most `maxAgeMs`, and only while the key that verified it is still the key the key set gives for the
  * token, so a key rotated out of the JWKS stops working as soon as the gateway learns of it. Keyed by the
- * token's SHA-256, so no bearer token is kept. Bounded: the oldest entry leaves first.
+ * token's SHA-256, so no bearer token is kept. Bounded: the least recently used entry leaves first.
  */
 export class VerifiedTokens {
-  private readonly entries = new Map<string, Verified>();
+  private readonly entries: LRUCache<string, Verified>;
 
   constructor(
-    private readonly maxEntries = 10_000,
+    maxEntries = 10_000,
     private readonly maxAgeMs = 5 * 60_000,
-  ) {}
+    now: () => number = Date.now,
+  ) {
+    this.entries = new LRUCache({ max: maxEntries, perf: { now } });
+  }
 
   /** What was verified for `token` and may still be used, or undefined. */
-  get(token: string, now: number): Verified | undefined {
-    const id = digest(token);
-    const entry = this.entries.get(id);
-    if (entry && entry.until <= now) {
-      this.entries.delete(id);
-      return undefined;
-    }
-    return entry;
+  get(token: string): Verified | undefined {
+    return this.entries.get(digest(token));
   }
 
   remember(token: string, principal: Principal, key: unknown, expiresAtSeconds: number, now: number): void {
-    const until = Math.min(expiresAtSeconds * 1000, now + this.maxAgeMs);
-    if (until <= now) return;
+    const expiresAt = expiresAtSeconds * 1000;
+    const ttl = Math.min(expiresAt, now + this.maxAgeMs) - now;
+    if (ttl <= 0) return;
     const frozen = Object.freeze({ ...principal, scopes: Object.freeze([...principal.scopes]) as string[] });
-    this.entries.set(digest(token), { principal: frozen, key, until });
-    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(digest(token), { principal: frozen, key, expiresAt }, { ttl });
   }
 
   get size(): number {

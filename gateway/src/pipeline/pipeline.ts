@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { getVariableValues, GraphQLError, Kind, OperationTypeNode, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type { Logger } from '../../../lib/logger';
-import type { DocumentCache } from './documents';
+import type { DocumentCache, DocumentEntry } from './documents';
 import { codeOf, formatError, httpFactsOf, refusal } from './errors';
 import type { Executable, ExecutionOutcome, GatewayPlugin, SubgraphFetch, SubgraphResponse } from './plugin';
 import { GatewayRequest, OperationRequest, type GraphQLParams, type OperationResult } from './request';
@@ -102,7 +102,7 @@ export class RequestPipeline {
   private async runOperation(operation: OperationRequest): Promise<OperationResult> {
     let result: OperationResult;
     try {
-      result = await this.checkAndExecute(operation);
+      result = (await this.prepare(operation)) ?? (await this.executePrepared(operation));
     } catch (error) {
       result = this.refused(error);
     }
@@ -110,9 +110,73 @@ export class RequestPipeline {
     return result;
   }
 
-  private async checkAndExecute(operation: OperationRequest): Promise<OperationResult> {
+  /**
+   * One operation of a long-lived connection (WebSocket, Server-Sent Events): the request's onRequest hooks, then
+   * the same checks as over HTTP. A query or mutation is executed and its result returned; a subscription comes
+   * back prepared, for the subscription hub to serve, and is reported once it started. Refusals are results.
+   */
+  async subscribe(request: GatewayRequest, params: GraphQLParams): Promise<{ subscription: OperationRequest } | { result: OperationResult; operation: OperationRequest }> {
+    const operation = new OperationRequest(request, params);
+    try {
+      for (const plugin of this.onRequest) await plugin.onRequest(request);
+      const stopped = await this.prepare(operation);
+      if (stopped) {
+        this.report(operation, stopped);
+        return { result: stopped, operation };
+      }
+      if (operation.kind === OperationTypeNode.SUBSCRIPTION) {
+        this.report(operation, { subscription: 'started' });
+        return { subscription: operation };
+      }
+      const result = await this.executePrepared(operation);
+      this.report(operation, result);
+      return { result, operation };
+    } catch (error) {
+      const result = this.refused(error);
+      this.report(operation, result);
+      return { result, operation };
+    } finally {
+      for (const plugin of this.onRequestEnd) plugin.onRequestEnd(request);
+    }
+  }
+
+  /**
+   * Runs a query the gateway itself derived from a checked operation (a subscription's event): parsed and
+   * validated like any other, then executed through the execute hooks (authorization, deduplication) for the
+   * operation's principal. The limits, cost and persisted-operation checks were made on the operation it comes from.
+   */
+  async executeDerived(operation: OperationRequest): Promise<OperationResult> {
+    try {
+      operation.schema = this.options.schema();
+      const stopped = await this.parseAndValidate(operation);
+      return stopped ?? (await this.executePrepared(operation));
+    } catch (error) {
+      return this.refused(error);
+    }
+  }
+
+  /** Tells the behaviours that a subscription ended, and why. */
+  reportSubscriptionEnd(operation: OperationRequest, reason: string): void {
+    this.report(operation, { subscription: 'ended', reason });
+  }
+
+  /** Every check before execution, in order; a result when the operation stops here (validation, variables). */
+  private async prepare(operation: OperationRequest): Promise<OperationResult | undefined> {
     operation.schema = this.options.schema();
     for (const plugin of this.onParams) await plugin.onParams(operation);
+    const stopped = await this.parseAndValidate(operation, (entry) => {
+      if (operation.request.method === 'GET' && operation.kind !== OperationTypeNode.QUERY) {
+        throw refusal(`A ${operation.kind} cannot be sent with GET; send it with POST`, 'METHOD_NOT_ALLOWED', { status: 405, headers: { allow: 'POST' } });
+      }
+      for (const plugin of this.onDocument) plugin.onDocument(operation, entry);
+    });
+    if (stopped) return stopped;
+    for (const plugin of this.onOperation) await plugin.onOperation(operation);
+    return undefined;
+  }
+
+  /** Parses (once per text), selects the operation, runs `onParsed`, validates (once per text and schema) and checks the variables. */
+  private async parseAndValidate(operation: OperationRequest, onParsed?: (entry: DocumentEntry) => void): Promise<OperationResult | undefined> {
     const { query, operationName, variables } = operation.params;
     if (typeof query !== 'string' || query.trim() === '') {
       throw refusal('Send a non-empty `query`, or the id of a persisted operation (`documentId`, `extensions.persistedQuery`)', 'BAD_REQUEST', { status: 400 });
@@ -122,27 +186,29 @@ export class RequestPipeline {
     operation.queryHash = entry.hash;
     if (!entry.document) throw withStatus(entry.syntaxError!, 400);
     operation.document = entry.document;
-    const selected = selectOperation(entry.document, operationName);
-    operation.operation = selected;
-    if (operation.request.method === 'GET' && selected.operation !== OperationTypeNode.QUERY) {
-      throw refusal(`A ${selected.operation} cannot be sent with GET; send it with POST`, 'METHOD_NOT_ALLOWED', { status: 405, headers: { allow: 'POST' } });
-    }
-    for (const plugin of this.onDocument) plugin.onDocument(operation, entry);
+    operation.operation = selectOperation(entry.document, operationName);
+    onParsed?.(entry);
 
     const validationErrors = this.options.documents.validate(entry, operation.schema);
     if (validationErrors.length > 0) return { errors: validationErrors, status: 400 };
-    if (!operation.schema.api.getRootType(selected.operation)) {
-      throw refusal(`This schema has no ${selected.operation} type`, 'GRAPHQL_VALIDATION_FAILED', { status: 400 });
-    }
-    if (selected.operation === OperationTypeNode.SUBSCRIPTION) {
-      throw refusal('Subscriptions are not served over a plain HTTP request; this gateway serves queries and mutations', 'OPERATION_KIND_NOT_SUPPORTED', { status: 400 });
-    }
-    const coerced = getVariableValues(operation.schema.api, selected.variableDefinitions ?? [], variables ?? {}, { maxErrors: 10 });
+    const kind = operation.operation.operation;
+    if (!operation.schema.api.getRootType(kind)) throw refusal(`This schema has no ${kind} type`, 'GRAPHQL_VALIDATION_FAILED', { status: 400 });
+    const coerced = getVariableValues(operation.schema.api, operation.operation.variableDefinitions ?? [], variables ?? {}, { maxErrors: 10 });
     if (coerced.errors) return { errors: coerced.errors.map((error) => withCode(error, 'BAD_USER_INPUT')), status: 400 };
     operation.variables = variables ?? {};
+    return undefined;
+  }
 
-    for (const plugin of this.onOperation) await plugin.onOperation(operation);
-    const outcome = await this.execute(operation, { document: entry.document, operation: selected, queryHash: entry.hash });
+  /** Executes a prepared query or mutation through the execute hooks. */
+  private async executePrepared(operation: OperationRequest): Promise<OperationResult> {
+    if (operation.kind === OperationTypeNode.SUBSCRIPTION) {
+      throw refusal(
+        'A subscription is served over WebSocket (graphql-transport-ws) or Server-Sent Events (Accept: text/event-stream), not as a single answer',
+        'OPERATION_KIND_NOT_SUPPORTED',
+        { status: 400 },
+      );
+    }
+    const outcome = await this.execute(operation, { document: operation.document!, operation: operation.operation!, queryHash: operation.queryHash! });
     return { data: outcome.data ?? (outcome.errors ? null : undefined), errors: outcome.errors };
   }
 

@@ -24,6 +24,8 @@ export class GatewayRequest {
   principal: Principal | undefined;
   /** Headers the answer carries, whatever it is (RateLimit, CORS); set by behaviours. */
   readonly responseHeaders = new Map<string, string>();
+  /** When the caller's credentials expire (epoch ms), set by authentication: a subscription ends then. */
+  credentialsExpireAt: number | undefined;
   readonly startedAt = performance.now();
 
   constructor(
@@ -90,6 +92,10 @@ export class OperationRequest {
 
 /** What an operation produced: data and errors for the client, and the HTTP status when it was refused. */
 export interface OperationResult {
+  /** A subscription's life: it started (checked and registered), or it ended (with the reason). */
+  subscription?: 'started' | 'ended';
+  /** Why a subscription ended: the client completed it, the token expired, the client fell behind, shutdown. */
+  reason?: string;
   data?: Record<string, unknown> | null;
   errors?: readonly GraphQLError[];
   /** Set when the operation was refused before it ran; the request is answered with this status. */

@@ -1,0 +1,272 @@
+import { GraphQLError, type FormattedExecutionResult } from 'graphql';
+import { LRUCache } from 'lru-cache';
+import type { ChangeEvent, ChangeSource } from '../../../lib/change-events/change-event';
+import type { Logger } from '../../../lib/logger';
+import type { ClientKind, Principal } from '../../../lib/principal';
+import { formatError, refusal } from '../pipeline/errors';
+import { GatewayRequest, OperationRequest, type OperationResult } from '../pipeline/request';
+import type { SubscriptionLimits, SubscriptionsConfig } from './config';
+import { DeliveryQueue, type Delivery } from './delivery-queue';
+import { EVENT_ID_VARIABLE, eventQueryOf, type EventQuery } from './event-query';
+
+/** What the hub needs of the pipeline: resolving an event's query, and telling behaviours a subscription ended. */
+export interface SubscriptionPipeline {
+  executeDerived(operation: OperationRequest): Promise<OperationResult>;
+  reportSubscriptionEnd(operation: OperationRequest, reason: string): void;
+}
+
+export interface SubscriptionHubOptions extends Pick<SubscriptionsConfig, 'limits' | 'queueLength' | 'replayWindowSeconds'> {
+  pipeline: SubscriptionPipeline;
+  source: ChangeSource;
+  logger: Logger;
+  /** Production: no "Did you mean ...?" in any message. */
+  hideSuggestions: boolean;
+  onDelivered?: (lagMs: number) => void;
+  onDropped?: (reason: string) => void;
+  onActiveChange?: (kind: ClientKind, delta: 1 | -1) => void;
+}
+
+/** A registered subscription: the messages to send, and how to end it. */
+export interface ActiveSubscription {
+  stream: DeliveryQueue;
+  end(reason: string): void;
+}
+
+/** The subscribers who receive the same answers: same event query, variables and authorization context. */
+interface Group {
+  key: string;
+  topic: string;
+  query: EventQuery;
+  operationName: string | undefined;
+  variables: Record<string, unknown>;
+  /** Whom each event is resolved as: the authorization context the group shares, no particular subject. */
+  principal: Principal;
+  subscribers: Set<Subscriber>;
+  /** Events of a group are resolved one after the other, so they arrive in order. */
+  chain: Promise<void>;
+}
+
+interface Subscriber {
+  operation: OperationRequest;
+  group: Group;
+  queue: DeliveryQueue;
+  caller: string;
+  expiry: NodeJS.Timeout | undefined;
+  ended: boolean;
+}
+
+/** The subject every shared event execution is made as: it names nobody, so no field can answer for a person. */
+export const SUBSCRIPTION_SUBJECT = 'palisade:subscriptions';
+/** Change events already seen, by id: a redelivery (at least once) is dropped. */
+const SEEN_EVENTS = 10_000;
+/** Past events kept for resuming clients, whatever the window. */
+const REPLAY_CAPACITY = 10_000;
+
+/**
+ * Serves subscriptions from change events. Each event is resolved once per group of subscribers that would get
+ * the same answer (the same event query and variables, tenant, client kind, client and scopes), through the
+ * pipeline's ordinary federated execution with that authorization context, and delivered to each subscriber of
+ * the event's tenant whose answer is not null. A globex subscriber never hears of an acme event: events are
+ * routed by tenant before anything is resolved. Bounded: subscriptions per caller, messages per subscriber.
+ */
+export class SubscriptionHub {
+  private readonly groups = new Map<string, Group>();
+  private readonly byTopic = new Map<string, Set<Group>>();
+  private readonly perCaller = new Map<string, number>();
+  private readonly seen = new LRUCache<string, true>({ max: SEEN_EVENTS });
+  private readonly replay: ChangeEvent[] = [];
+  private closed = false;
+
+  constructor(private readonly options: SubscriptionHubOptions) {}
+
+  /** Starts hearing change events. */
+  async start(): Promise<void> {
+    await this.options.source.subscribe((event) => this.onEvent(event));
+  }
+
+  /**
+   * Registers a checked subscription and returns its stream. With `lastEventId` (a client resuming), the events
+   * after it that are still kept are resolved and delivered first. Throws a refusal over a bound, or for a field
+   * whose subgraph cannot resolve events.
+   */
+  register(operation: OperationRequest, lastEventId?: string): ActiveSubscription {
+    if (this.closed) throw refusal('The gateway is shutting down; subscribe again to another replica', 'SERVICE_UNAVAILABLE', { status: 503 });
+    const principal = operation.principal;
+    const limits = this.limitsOf(principal.kind);
+    const caller = callerOf(principal);
+    if ((this.perCaller.get(caller) ?? 0) >= limits.perCaller) {
+      throw refusal(`At most ${limits.perCaller} subscriptions per ${principal.kind} caller; end one first`, 'SUBSCRIPTION_LIMIT_EXCEEDED', { status: 429 }, { limit: 'perCaller', maximum: limits.perCaller });
+    }
+    const group = this.groupOf(operation);
+    const subscriber: Subscriber = { operation, group, caller, queue: undefined as unknown as DeliveryQueue, expiry: undefined, ended: false };
+    subscriber.queue = new DeliveryQueue(this.options.queueLength, () => this.end(subscriber, 'completed by the client'));
+    group.subscribers.add(subscriber);
+    this.perCaller.set(caller, (this.perCaller.get(caller) ?? 0) + 1);
+    this.options.onActiveChange?.(principal.kind, 1);
+    const expiresAt = operation.request.credentialsExpireAt;
+    if (expiresAt !== undefined) {
+      subscriber.expiry = setTimeout(() => this.endWith(subscriber, 'token expired', unauthenticated()), Math.min(Math.max(0, expiresAt - Date.now()), 2 ** 31 - 1));
+      subscriber.expiry.unref();
+    }
+    if (lastEventId !== undefined) this.resume(subscriber, lastEventId);
+    return { stream: subscriber.queue, end: (reason) => this.end(subscriber, reason) };
+  }
+
+  /** Subscriptions open now. */
+  get active(): number {
+    let count = 0;
+    for (const group of this.groups.values()) count += group.subscribers.size;
+    return count;
+  }
+
+  /** Ends every subscription (the transports then close their connections so that clients reconnect elsewhere). */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const group of [...this.groups.values()]) for (const subscriber of [...group.subscribers]) this.end(subscriber, 'gateway shutting down');
+    await this.options.source.close();
+  }
+
+  /** Subscriptions one caller holds now; the transports bound connections with it too. */
+  callerSubscriptions(principal: Principal): number {
+    return this.perCaller.get(callerOf(principal)) ?? 0;
+  }
+
+  limitsOf(kind: ClientKind): SubscriptionLimits {
+    return this.options.limits[kind];
+  }
+
+  private onEvent(event: ChangeEvent): void {
+    if (this.seen.has(event.id)) return;
+    this.seen.set(event.id, true);
+    this.remember(event);
+    for (const group of this.byTopic.get(topicOf(event.field, event.tenant)) ?? []) this.schedule(group, event, () => group.subscribers);
+  }
+
+  /** Replays the kept events after `lastEventId` to one subscriber, before the live ones its group resolves next. */
+  private resume(subscriber: Subscriber, lastEventId: string): void {
+    const index = this.replay.findIndex((event) => event.id === lastEventId);
+    if (index < 0) {
+      subscriber.queue.push({
+        result: { errors: [{ message: `Events after ${lastEventId} are no longer kept (the last ${this.options.replayWindowSeconds} s are); load the current state again`, extensions: { code: 'REPLAY_WINDOW_EXCEEDED' } }] },
+      });
+      return;
+    }
+    for (const event of this.replay.slice(index + 1)) {
+      if (topicOf(event.field, event.tenant) === subscriber.group.topic) this.schedule(subscriber.group, event, () => [subscriber]);
+    }
+  }
+
+  private schedule(group: Group, event: ChangeEvent, audience: () => Iterable<Subscriber>): void {
+    group.chain = group.chain
+      .then(async () => {
+        const delivery = await this.resolve(group, event);
+        if (!delivery) return;
+        for (const subscriber of audience()) this.deliver(subscriber, delivery, event);
+      })
+      .catch((error: unknown) => this.options.logger.error({ err: error, eventId: event.id }, 'a change event could not be resolved for its subscribers'));
+  }
+
+  /** The event as the group may see it; undefined when it is not for them (the event query answered null). */
+  private async resolve(group: Group, event: ChangeEvent): Promise<Delivery | undefined> {
+    const request = new GatewayRequest(`event-${event.id}`, 'POST', {}, 1);
+    request.principal = group.principal;
+    const operation = new OperationRequest(request, { query: group.query.text, operationName: group.operationName, variables: { ...group.variables, [EVENT_ID_VARIABLE]: event.id } });
+    const result = await this.options.pipeline.executeDerived(operation);
+    const formatting = { hideSuggestions: this.options.hideSuggestions, requestId: request.id, logger: this.options.logger };
+    const errors = (result.errors ?? []).map((error) => formatError(error, formatting));
+    if (result.status !== undefined) {
+      // The supergraph changed under the subscription (its field is gone): it cannot be served any longer.
+      for (const subscriber of [...group.subscribers]) this.endWith(subscriber, 'the subscription no longer validates', errors[0]);
+      return undefined;
+    }
+    const value = result.data?.[group.query.responseKey];
+    if ((value === null || value === undefined) && errors.length === 0) return undefined;
+    const answer: FormattedExecutionResult = { data: { [group.query.responseKey]: value ?? null } };
+    return { eventId: event.id, result: errors.length > 0 ? { ...answer, errors } : answer };
+  }
+
+  private deliver(subscriber: Subscriber, delivery: Delivery, event: ChangeEvent): void {
+    if (subscriber.ended) return;
+    if (!subscriber.queue.push(delivery)) {
+      this.options.onDropped?.('slow_client');
+      this.endWith(subscriber, 'fell behind', {
+        message: `The client fell ${this.options.queueLength} events behind and was cut off; read faster, or subscribe with a narrower filter`,
+        extensions: { code: 'SUBSCRIBER_TOO_SLOW' },
+      });
+      return;
+    }
+    this.options.onDelivered?.(Date.now() - Date.parse(event.at));
+  }
+
+  private endWith(subscriber: Subscriber, reason: string, error: FormattedExecutionResult['errors'] extends readonly (infer E)[] | undefined ? E | undefined : never): void {
+    if (subscriber.ended) return;
+    subscriber.queue.end(error ? { result: { errors: [error] } } : undefined);
+    this.end(subscriber, reason);
+  }
+
+  private end(subscriber: Subscriber, reason: string): void {
+    if (subscriber.ended) return;
+    subscriber.ended = true;
+    subscriber.queue.end();
+    clearTimeout(subscriber.expiry);
+    const { group, caller } = subscriber;
+    group.subscribers.delete(subscriber);
+    if (group.subscribers.size === 0) {
+      this.groups.delete(group.key);
+      this.byTopic.get(group.topic)?.delete(group);
+    }
+    const remaining = (this.perCaller.get(caller) ?? 1) - 1;
+    if (remaining <= 0) this.perCaller.delete(caller);
+    else this.perCaller.set(caller, remaining);
+    this.options.onActiveChange?.(subscriber.operation.principal.kind, -1);
+    this.options.pipeline.reportSubscriptionEnd(subscriber.operation, reason);
+  }
+
+  private groupOf(operation: OperationRequest): Group {
+    const query = eventQueryOf(operation.document!, operation.operation!, operation.schema);
+    const { tenant, kind, clientId, scopes } = operation.principal;
+    const sortedScopes = [...scopes].sort();
+    const key = JSON.stringify([query.text, operation.operationName ?? null, operation.variables, tenant, kind, clientId ?? null, sortedScopes]);
+    let group = this.groups.get(key);
+    if (!group) {
+      const topic = topicOf(query.field, tenant);
+      group = {
+        key,
+        topic,
+        query,
+        operationName: operation.operationName,
+        variables: operation.variables,
+        principal: { sub: SUBSCRIPTION_SUBJECT, tenant, kind, clientId, scopes: sortedScopes },
+        subscribers: new Set(),
+        chain: Promise.resolve(),
+      };
+      this.groups.set(key, group);
+      let groups = this.byTopic.get(topic);
+      if (!groups) this.byTopic.set(topic, (groups = new Set()));
+      groups.add(group);
+    }
+    return group;
+  }
+
+  private remember(event: ChangeEvent): void {
+    this.replay.push(event);
+    const oldest = Date.now() - this.options.replayWindowSeconds * 1000;
+    while (this.replay.length > REPLAY_CAPACITY || (this.replay.length > 0 && Date.parse(this.replay[0].at) < oldest)) this.replay.shift();
+  }
+}
+
+function topicOf(field: string, tenant: string): string {
+  return `${tenant}\u0000${field}`;
+}
+
+function callerOf(principal: Principal): string {
+  return `${principal.tenant}\u0000${principal.clientId ?? principal.sub}`;
+}
+
+function unauthenticated() {
+  return formatErrorPlain(new GraphQLError('The token expired; subscribe again with a fresh token', { extensions: { code: 'UNAUTHENTICATED' } }));
+}
+
+function formatErrorPlain(error: GraphQLError) {
+  return { message: error.message, extensions: { ...error.extensions } };
+}
