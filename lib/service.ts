@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { Readiness } from './http-server';
 import type { Logger } from './logger';
-import type { StoreStats } from './documents/store';
+import type { StoreStats } from '../subgraph-kit/documents/store';
 import { shutdownTracing } from './tracing';
 
 /** What every subgraph service is built with, besides its store. */

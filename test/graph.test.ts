@@ -1,5 +1,5 @@
-import { generateDemoData, type AssetRecord, type IncidentRecord } from '../lib/demo-data';
-import { SEVERITY_ID } from '../lib/severity';
+import { generateDemoData, type AssetRecord, type IncidentRecord } from '../demo-data';
+import { SEVERITY_ID } from '../subgraphs/assets/src/data/severity';
 import { readOperation, roundTripsSince, snapshotRoundTrips, startGraph, type Graph } from './support/graph';
 
 const DEMO_DATA_SCALE = 0.1;

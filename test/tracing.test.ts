@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trace } from '@opentelemetry/api';
 import { signDevelopmentToken } from '../gateway/src/auth/development-key';
-import { createTestDatabase, type TestDatabase } from '../lib/sql/test-database';
+import { createTestDatabase, type TestDatabase } from '../subgraph-kit/sql/test-database';
 import { startTracing, tracingRequested } from '../lib/tracing';
 import { ALL_READ_SCOPES, postGraphQL, readOperation, type GraphQLResponse } from './support/graph';
 

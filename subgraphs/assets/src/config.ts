@@ -1,6 +1,6 @@
 import { readPort, requireInProduction, type Environment } from '../../../lib/config';
-import { readMongoUrl } from '../../../lib/documents';
-import { readSubgraphEnvironment, type SubgraphEnvironment } from '../../../lib/subgraph-config';
+import { readMongoUrl } from '../../../subgraph-kit/documents';
+import { readSubgraphEnvironment, type SubgraphEnvironment } from '../../../subgraph-kit/config';
 
 export interface AssetsConfig extends SubgraphEnvironment {
   port: number;

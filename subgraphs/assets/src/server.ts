@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { openPreparedDocumentDatabase, type DocumentStoreOptions } from '../../../lib/documents';
+import { openPreparedDocumentDatabase, type DocumentStoreOptions } from '../../../subgraph-kit/documents';
 import type { Principal } from '../../../lib/principal';
 import type { SubgraphServiceOptions } from '../../../lib/service';
-import { SubgraphMetrics } from '../../../lib/subgraph-metrics';
-import { assembleSubgraph, storeReadiness, type AssembledSubgraph } from '../../../lib/subgraph-server';
+import { SubgraphMetrics } from '../../../subgraph-kit/metrics';
+import { assembleSubgraph, storeReadiness, type AssembledSubgraph } from '../../../subgraph-kit/server';
 import { ASSETS_COLLECTION, type AssetDocument } from './data/asset-document';
 import { prepareAssetStore } from './data/asset-store';
 import { createAssetLoaders, type AssetLoaders } from './data/loaders';

@@ -1,5 +1,5 @@
-import { DuplicateKeyError, EmbeddedDocumentDatabase, TenantScopedCollection } from '../../../lib/documents';
-import { SEVERITY_ID } from '../../../lib/severity';
+import { DuplicateKeyError, EmbeddedDocumentDatabase, TenantScopedCollection } from '../../../subgraph-kit/documents';
+import { SEVERITY_ID } from '../src/data/severity';
 import { ASSETS_COLLECTION, type AssetDocument, type VulnerabilityDocument } from '../src/data/asset-document';
 import { ASSET_INDEXES, AssetRepository, assetCursorKey, type AssetFilter } from '../src/data/asset-repository';
 import { prepareAssetStore } from '../src/data/asset-store';

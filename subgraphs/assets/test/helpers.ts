@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { generateDemoData } from '../../../lib/demo-data';
-import { EmbeddedDocumentDatabase } from '../../../lib/documents';
+import { generateDemoData } from '../../../demo-data';
+import { EmbeddedDocumentDatabase } from '../../../subgraph-kit/documents';
 import { createLogger } from '../../../lib/logger';
 import type { Principal } from '../../../lib/principal';
 import type { AssetDocument } from '../src/data/asset-document';

@@ -1,4 +1,4 @@
-import { encodeCursor } from '../../../lib/connection';
+import { encodeCursor } from '../../../subgraph-kit/connection';
 import type { AssetDocument } from '../src/data/asset-document';
 import { ACME, demoAssets, execute, GLOBEX, sortedByNameThenUid, startAssetsService, type TestService } from './helpers';
 

@@ -1,5 +1,5 @@
 import { readPort, readUrl, requireInProduction, type Environment } from '../../../lib/config';
-import { readSubgraphEnvironment, type SubgraphEnvironment } from '../../../lib/subgraph-config';
+import { readSubgraphEnvironment, type SubgraphEnvironment } from '../../../subgraph-kit/config';
 
 export interface IdentityConfig extends SubgraphEnvironment {
   port: number;

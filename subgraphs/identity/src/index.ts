@@ -1,6 +1,6 @@
 // First: tracing (when OTEL_* ask for it) must be set up before the modules below are loaded.
 import './start-tracing';
-import { startSubgraph } from '../../../lib/subgraph-main';
+import { startSubgraph } from '../../../subgraph-kit/main';
 import { readIdentityConfig } from './config';
 import { createIdentityService, SERVICE_NAME } from './server';
 

@@ -1,7 +1,7 @@
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { listen } from '../../../lib/http-server';
 import { PRINCIPAL_HEADER, signPrincipal } from '../../../lib/principal';
-import { createTestDatabase, type TestDatabase } from '../../../lib/sql/test-database';
+import { createTestDatabase, type TestDatabase } from '../../../subgraph-kit/sql/test-database';
 import { createIdentityService, type IdentityService } from '../src/server';
 import { PRINCIPAL_SECRET, principalOf, silentLogger, type Result } from './support';
 

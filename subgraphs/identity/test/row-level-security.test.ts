@@ -1,4 +1,4 @@
-import { PreparedDatabase } from '../../../lib/sql';
+import { PreparedDatabase } from '../../../subgraph-kit/sql';
 import { READER_ROLE, tenantSql } from '../src/data/tenant-sql';
 import { startIdentity, usersOf, type IdentityFixture } from './support';
 

@@ -1,7 +1,7 @@
 import { DatabaseError } from 'pg';
-import { generateDemoData } from '../../../lib/demo-data';
-import { PostgresDatabase, type SqlDatabase } from '../../../lib/sql';
-import { createTestDatabase, type TestDatabase } from '../../../lib/sql/test-database';
+import { generateDemoData } from '../../../demo-data';
+import { PostgresDatabase, type SqlDatabase } from '../../../subgraph-kit/sql';
+import { createTestDatabase, type TestDatabase } from '../../../subgraph-kit/sql/test-database';
 import { prepareIdentityDatabase } from '../src/data/prepare';
 import { seedDemoData } from '../src/data/seed';
 import { silentLogger } from './support';

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { GraphQLFormattedError } from 'graphql';
-import { generateDemoData } from '../../../lib/demo-data';
+import { generateDemoData } from '../../../demo-data';
 import { createLogger } from '../../../lib/logger';
 import type { Principal } from '../../../lib/principal';
-import { createTestDatabase, type TestDatabase } from '../../../lib/sql/test-database';
+import { createTestDatabase, type TestDatabase } from '../../../subgraph-kit/sql/test-database';
 import { createIdentityService, type IdentityService } from '../src/server';
 
 export const PRINCIPAL_SECRET = randomBytes(32);

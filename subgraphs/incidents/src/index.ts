@@ -1,6 +1,6 @@
 // First: tracing (when OTEL_* ask for it) must be set up before the modules below are loaded.
 import './start-tracing';
-import { startSubgraph } from '../../../lib/subgraph-main';
+import { startSubgraph } from '../../../subgraph-kit/main';
 import { readIncidentsConfig } from './config';
 import { createIncidentsService, SERVICE_NAME } from './server';
 

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { openPreparedDocumentDatabase, type DocumentStoreOptions } from '../../../lib/documents';
+import { openPreparedDocumentDatabase, type DocumentStoreOptions } from '../../../subgraph-kit/documents';
 import type { Principal } from '../../../lib/principal';
 import type { SubgraphServiceOptions } from '../../../lib/service';
-import { SubgraphMetrics } from '../../../lib/subgraph-metrics';
-import { assembleSubgraph, storeReadiness, type AssembledSubgraph } from '../../../lib/subgraph-server';
+import { SubgraphMetrics } from '../../../subgraph-kit/metrics';
+import { assembleSubgraph, storeReadiness, type AssembledSubgraph } from '../../../subgraph-kit/server';
 import { INCIDENTS_COLLECTION, type IncidentDocument } from './data/incident-document';
 import { prepareIncidentStore } from './data/incident-store';
 import { createIncidentLoaders, type IncidentLoaders } from './data/loaders';

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { EmbeddedDocumentDatabase } from '../../../lib/documents';
+import { EmbeddedDocumentDatabase } from '../../../subgraph-kit/documents';
 import { listen } from '../../../lib/http-server';
 import { PRINCIPAL_HEADER, signPrincipal } from '../../../lib/principal';
 import type { IncidentsService } from '../src/server';

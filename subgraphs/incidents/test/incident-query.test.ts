@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { encodeCursor } from '../../../lib/connection';
+import { encodeCursor } from '../../../subgraph-kit/connection';
 import { readIncidentListQuery, type IncidentListArgs } from '../src/data/incident-query';
 import { parseIsoInstant } from '../src/iso-instant';
 

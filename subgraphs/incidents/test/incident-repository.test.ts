@@ -1,10 +1,10 @@
-import { TenantScopedCollection, type DocumentDatabase } from '../../../lib/documents';
-import { SEVERITY_ID } from '../../../lib/severity';
+import { TenantScopedCollection, type DocumentDatabase } from '../../../subgraph-kit/documents';
+import { SEVERITY_ID } from '../src/data/severity';
 import { INCIDENTS_COLLECTION, type IncidentDocument } from '../src/data/incident-document';
 import { readIncidentListQuery, type IncidentFilterInput } from '../src/data/incident-query';
 import { IncidentRepository } from '../src/data/incident-repository';
 import { prepareIncidentStore } from '../src/data/incident-store';
-import { encodeCursor } from '../../../lib/connection';
+import { encodeCursor } from '../../../subgraph-kit/connection';
 import { DEMO_SCALE, demoIncidents, describeSkippedMongo, discard, fixtureIncident, newestFirst, silentLogger, STORES } from './helpers';
 
 describeSkippedMongo();

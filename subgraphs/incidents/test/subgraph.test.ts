@@ -1,4 +1,4 @@
-import type { DocumentDatabase } from '../../../lib/documents';
+import type { DocumentDatabase } from '../../../subgraph-kit/documents';
 import type { IncidentsService } from '../src/server';
 import { ACME, GLOBEX, createTestService, demoIncidents, describeSkippedMongo, discard, execute, newestFirst, STORES } from './helpers';
 

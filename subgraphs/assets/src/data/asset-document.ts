@@ -1,5 +1,5 @@
-import type { TenantDocument } from '../../../../lib/documents';
-import type { AssetRecord, VulnerabilityRecord } from '../../../../lib/demo-data';
+import type { TenantDocument } from '../../../../subgraph-kit/documents';
+import type { AssetRecord, VulnerabilityRecord } from '../../../../demo-data';
 
 /** The collection holding one document per asset, its vulnerability findings embedded. */
 export const ASSETS_COLLECTION = 'assets';

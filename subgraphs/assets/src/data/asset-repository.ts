@@ -1,6 +1,6 @@
-import type { CursorKey, PageRequest } from '../../../../lib/connection';
-import type { Document, Filter, IndexSpec, TenantScopedCollection } from '../../../../lib/documents';
-import { severityIdsAtLeast } from '../../../../lib/severity';
+import type { CursorKey, PageRequest } from '../../../../subgraph-kit/connection';
+import type { Document, Filter, IndexSpec, TenantScopedCollection } from '../../../../subgraph-kit/documents';
+import { severityIdsAtLeast } from './severity';
 import type { AssetDocument, AssetKind, Criticality, FindingStatus } from './asset-document';
 
 /** Created at start. Each list query below names the index that serves it. */

@@ -1,5 +1,5 @@
-import { generateDemoData } from '../../../../lib/demo-data';
-import { prepareCollection, type DocumentDatabase } from '../../../../lib/documents';
+import { generateDemoData } from '../../../../demo-data';
+import { prepareCollection, type DocumentDatabase } from '../../../../subgraph-kit/documents';
 import type { Logger } from '../../../../lib/logger';
 import { ASSETS_COLLECTION, type AssetDocument } from './asset-document';
 import { ASSET_INDEXES } from './asset-repository';

@@ -1,8 +1,8 @@
 import DataLoader from 'dataloader';
-import type { PageRequest } from '../../../../lib/connection';
-import { TenantScopedCollection, type DocumentCollection } from '../../../../lib/documents';
+import type { PageRequest } from '../../../../subgraph-kit/connection';
+import { TenantScopedCollection, type DocumentCollection } from '../../../../subgraph-kit/documents';
 import type { Principal } from '../../../../lib/principal';
-import { observedBatch, type SubgraphMetrics } from '../../../../lib/subgraph-metrics';
+import { observedBatch, type SubgraphMetrics } from '../../../../subgraph-kit/metrics';
 import type { AssetDocument } from './asset-document';
 import { AssetRepository, type AssetPage } from './asset-repository';
 

@@ -1,5 +1,5 @@
-import { toConnection } from '../../../../lib/connection';
-import type { SubgraphContext } from '../../../../lib/subgraph-server';
+import { toConnection } from '../../../../subgraph-kit/connection';
+import type { SubgraphContext } from '../../../../subgraph-kit/server';
 import type { AssetDocument, AssetKind } from '../data/asset-document';
 import type { AssetLoaders } from '../data/loaders';
 import { vulnerabilityCursorKey, vulnerabilityPage, type VulnerabilityFilter } from '../data/vulnerability-page';

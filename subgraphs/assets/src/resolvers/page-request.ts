@@ -1,4 +1,4 @@
-import { readPageRequest, type PageRequest } from '../../../../lib/connection';
+import { readPageRequest, type PageRequest } from '../../../../subgraph-kit/connection';
 import { badUserInput } from '../../../../lib/errors';
 
 export interface PageArgs {

@@ -1,5 +1,5 @@
-import { toConnection } from '../../../../lib/connection';
-import type { SubgraphContext } from '../../../../lib/subgraph-server';
+import { toConnection } from '../../../../subgraph-kit/connection';
+import type { SubgraphContext } from '../../../../subgraph-kit/server';
 import { assetCursorKey } from '../data/asset-repository';
 import type { AssetLoaders } from '../data/loaders';
 import { readAssetPageRequest, type PageArgs } from './page-request';

@@ -1,5 +1,5 @@
-import type { PageRequest } from '../../../../lib/connection';
-import type { SqlExecutor, SqlParameter } from '../../../../lib/sql';
+import type { PageRequest } from '../../../../subgraph-kit/connection';
+import type { SqlExecutor, SqlParameter } from '../../../../subgraph-kit/sql';
 import { nameKeyAfter } from './keyset';
 import type { GroupRow, Page } from './rows';
 

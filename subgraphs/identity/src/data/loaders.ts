@@ -1,8 +1,8 @@
 import DataLoader from 'dataloader';
-import type { PageRequest } from '../../../../lib/connection';
+import type { PageRequest } from '../../../../subgraph-kit/connection';
 import type { Principal } from '../../../../lib/principal';
-import type { PreparedDatabase } from '../../../../lib/sql';
-import { observedBatch, type SubgraphMetrics } from '../../../../lib/subgraph-metrics';
+import type { PreparedDatabase } from '../../../../subgraph-kit/sql';
+import { observedBatch, type SubgraphMetrics } from '../../../../subgraph-kit/metrics';
 import { AccountRepository } from './account-repository';
 import { allForEachKey, oneForEachKey } from './batch';
 import { GroupRepository } from './group-repository';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Logger } from '../../../../lib/logger';
-import { readMigrations, runMigrations, type SqlDatabase } from '../../../../lib/sql';
+import { readMigrations, runMigrations, type SqlDatabase } from '../../../../subgraph-kit/sql';
 import { seedDemoData } from './seed';
 
 export const MIGRATIONS_DIRECTORY = join(__dirname, '..', '..', 'migrations');

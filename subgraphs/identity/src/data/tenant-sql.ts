@@ -1,4 +1,4 @@
-import type { PreparedDatabase, SqlExecutor, SqlParameter } from '../../../../lib/sql';
+import type { PreparedDatabase, SqlExecutor, SqlParameter } from '../../../../subgraph-kit/sql';
 
 /** The role the service reads through (migration 002); it owns nothing and may only SELECT. */
 export const READER_ROLE = 'palisade_identity_reader';

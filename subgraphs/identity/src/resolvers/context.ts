@@ -1,4 +1,4 @@
-import type { SubgraphContext } from '../../../../lib/subgraph-server';
+import type { SubgraphContext } from '../../../../subgraph-kit/server';
 import type { IdentityLoaders } from '../data/loaders';
 
 export type IdentityContext = SubgraphContext<IdentityLoaders>;

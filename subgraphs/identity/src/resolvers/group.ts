@@ -1,4 +1,4 @@
-import { readPageRequest, toConnection } from '../../../../lib/connection';
+import { readPageRequest, toConnection } from '../../../../subgraph-kit/connection';
 import { nameCursorKey, type GroupRow } from '../data/rows';
 import type { IdentityContext, PageArgs } from './context';
 import { uidOf } from './reference';

@@ -1,4 +1,4 @@
-import { readPageRequest, toConnection } from '../../../../lib/connection';
+import { readPageRequest, toConnection } from '../../../../subgraph-kit/connection';
 import { nameCursorKey } from '../data/rows';
 import type { UserFilter } from '../data/user-repository';
 import type { IdentityContext, PageArgs } from './context';

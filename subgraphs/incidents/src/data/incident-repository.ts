@@ -1,4 +1,4 @@
-import type { Filter, IndexSpec, TenantScopedCollection, UpdateFilter } from '../../../../lib/documents';
+import type { Filter, IndexSpec, TenantScopedCollection, UpdateFilter } from '../../../../subgraph-kit/documents';
 import type { IncidentDocument, TimelineEntryDocument } from './incident-document';
 import { afterKey, allOf, INCIDENT_SORT, type IncidentKey, type IncidentListQuery } from './incident-query';
 

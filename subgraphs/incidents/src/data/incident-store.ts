@@ -1,5 +1,5 @@
-import { generateDemoData } from '../../../../lib/demo-data';
-import { prepareCollection, type DocumentDatabase } from '../../../../lib/documents';
+import { generateDemoData } from '../../../../demo-data';
+import { prepareCollection, type DocumentDatabase } from '../../../../subgraph-kit/documents';
 import type { Logger } from '../../../../lib/logger';
 import { INCIDENTS_COLLECTION, type IncidentDocument } from './incident-document';
 import { INCIDENT_INDEXES } from './incident-repository';

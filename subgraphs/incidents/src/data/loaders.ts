@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
-import { TenantScopedCollection, type DocumentCollection } from '../../../../lib/documents';
+import { TenantScopedCollection, type DocumentCollection } from '../../../../subgraph-kit/documents';
 import type { Principal } from '../../../../lib/principal';
-import { observedBatch, type SubgraphMetrics } from '../../../../lib/subgraph-metrics';
+import { observedBatch, type SubgraphMetrics } from '../../../../subgraph-kit/metrics';
 import { IncidentCommands } from './incident-commands';
 import type { IncidentDocument } from './incident-document';
 import type { IncidentListQuery } from './incident-query';

@@ -1,4 +1,4 @@
-import { toConnection, type Connection } from '../../../../lib/connection';
+import { toConnection, type Connection } from '../../../../subgraph-kit/connection';
 import type { IncidentDocument } from '../data/incident-document';
 import { incidentCursorKey, type IncidentListQuery } from '../data/incident-query';
 import type { IncidentPage } from '../data/incident-repository';

@@ -1,4 +1,4 @@
-import type { SubgraphContext } from '../../../../lib/subgraph-server';
+import type { SubgraphContext } from '../../../../subgraph-kit/server';
 import { readIncidentListQuery, type IncidentListArgs } from '../data/incident-query';
 import type { IncidentLoaders } from '../data/loaders';
 import { toIncidentConnection } from './connection';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DatabaseError } from 'pg';
-import { StoreUnavailableError } from '../errors';
+import { StoreUnavailableError } from '../../lib/errors';
 import type { StoreStats } from '../documents/store';
 import { observeRoundTrip, type StoreObserver } from '../store-observer';
 import type { SqlDatabase, SqlExecutor, SqlOperation, SqlParameter, TransactionOptions } from './database';

@@ -2,7 +2,7 @@
  * The records the demo data generator produces, in the shape each subgraph stores them. Identity rows
  * become PostgreSQL rows; assets and incidents are MongoDB documents. Each subgraph loads only its own part.
  */
-import type { Severity } from '../severity';
+import type { Severity } from '../subgraphs/assets/src/data/severity';
 
 export type { Severity };
 export type IncidentStatus = 'NEW' | 'IN_PROGRESS' | 'ON_HOLD' | 'RESOLVED' | 'CLOSED';

@@ -1,4 +1,4 @@
-import { badUserInput } from './errors';
+import { badUserInput } from '../lib/errors';
 
 /** Relay connection arguments after validation: how many to return and where to start. */
 export interface PageRequest {

@@ -1,4 +1,4 @@
-import { ConfigError } from '../../errors';
+import { ConfigError } from '../../../lib/errors';
 import { databaseNameOf, readMongoUrl } from '../mongo-url';
 
 describe('MongoDB connection strings', () => {

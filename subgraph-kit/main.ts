@@ -1,9 +1,9 @@
-import type { Environment } from './config';
-import { ConfigError } from './errors';
-import { listen } from './http-server';
-import { createLogger, type Logger } from './logger';
-import { stopOnSignals, type SubgraphService } from './service';
-import type { SubgraphEnvironment } from './subgraph-config';
+import type { Environment } from '../lib/config';
+import { ConfigError } from '../lib/errors';
+import { listen } from '../lib/http-server';
+import { createLogger, type Logger } from '../lib/logger';
+import { stopOnSignals, type SubgraphService } from '../lib/service';
+import type { SubgraphEnvironment } from './config';
 
 /**
  * The whole of a subgraph's index.ts: reads its environment, builds the service, listens, and stops on

@@ -1,5 +1,5 @@
 import { MongoClient } from 'mongodb';
-import { StoreUnavailableError } from '../../errors';
+import { StoreUnavailableError } from '../../../lib/errors';
 import {
   databaseNameOf,
   DuplicateKeyError,

@@ -1,6 +1,6 @@
 import { types } from 'node:util';
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
-import { ErrorCode } from './errors';
+import { ErrorCode } from '../lib/errors';
 
 function notAString(what: string): GraphQLError {
   return new GraphQLError(`DateTime takes an ISO 8601 string such as 2026-03-01T12:00:00.000Z, not ${what}`, {

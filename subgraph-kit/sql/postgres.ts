@@ -1,6 +1,6 @@
 import { DatabaseError, Pool, type PoolClient } from 'pg';
-import { StoreUnavailableError } from '../errors';
-import type { Logger } from '../logger';
+import { StoreUnavailableError } from '../../lib/errors';
+import type { Logger } from '../../lib/logger';
 import type { StoreStats } from '../documents/store';
 import { observeRoundTrip, type StoreObserver } from '../store-observer';
 import type { SqlDatabase, SqlExecutor, SqlOperation, SqlParameter, TransactionOptions } from './database';

@@ -1,4 +1,4 @@
-import type { Logger } from '../logger';
+import type { Logger } from '../../lib/logger';
 import { DuplicateKeyError, type Document, type DocumentDatabase, type IndexSpec } from './store';
 
 export interface CollectionPreparation<T extends Document> {

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { generateDemoData } from '../demo-data';
-import { EmbeddedDocumentDatabase } from '../documents';
-import { listen } from '../http-server';
-import { createLogger } from '../logger';
-import { PRINCIPAL_HEADER, signPrincipal, type Principal } from '../principal';
-import type { SubgraphService } from '../service';
-import { createTestDatabase, type TestDatabase } from '../sql/test-database';
-import { createAssetsService } from '../../subgraphs/assets/src/server';
-import { createIdentityService } from '../../subgraphs/identity/src/server';
-import { createIncidentsService } from '../../subgraphs/incidents/src/server';
+import { EmbeddedDocumentDatabase } from '../subgraph-kit/documents';
+import { listen } from '../lib/http-server';
+import { createLogger } from '../lib/logger';
+import { PRINCIPAL_HEADER, signPrincipal, type Principal } from '../lib/principal';
+import type { SubgraphService } from '../lib/service';
+import { createTestDatabase, type TestDatabase } from '../subgraph-kit/sql/test-database';
+import { createAssetsService } from '../subgraphs/assets/src/server';
+import { createIdentityService } from '../subgraphs/identity/src/server';
+import { createIncidentsService } from '../subgraphs/incidents/src/server';
 
 /**
  * /metrics on the subgraphs, read as Prometheus reads it: after batched `_entities` requests over HTTP it shows

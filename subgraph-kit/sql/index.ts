@@ -1,4 +1,4 @@
-import type { Logger } from '../logger';
+import type { Logger } from '../../lib/logger';
 import type { SqlDatabase } from './database';
 import { PgliteDatabase } from './pglite';
 import { PostgresDatabase } from './postgres';

@@ -1,6 +1,6 @@
 import { Query, aggregate } from 'mingo';
 import { update as applyUpdate } from 'mingo/updater';
-import { StoreUnavailableError } from '../errors';
+import { StoreUnavailableError } from '../../lib/errors';
 import { observeRoundTrip, type StoreObserver } from '../store-observer';
 import { EqualityIndexes } from './embedded-index';
 import {

@@ -1,5 +1,5 @@
 import { MongoClient, MongoServerError, type Collection, type Db } from 'mongodb';
-import { StoreUnavailableError } from '../errors';
+import { StoreUnavailableError } from '../../lib/errors';
 import { observeRoundTrip, type StoreObserver } from '../store-observer';
 import { databaseNameOf } from './mongo-url';
 import {

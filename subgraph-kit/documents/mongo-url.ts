@@ -1,5 +1,5 @@
-import { ConfigError } from '../errors';
-import type { Environment } from '../config';
+import { ConfigError } from '../../lib/errors';
+import type { Environment } from '../../lib/config';
 
 /**
  * A MongoDB connection string names several hosts for a replica set (mongodb://h1:27017,h2:27017/db), which

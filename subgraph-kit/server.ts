@@ -6,13 +6,13 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse, type GraphQLFormattedError } from 'graphql';
-import { databaseUnavailable, ErrorCode, StoreUnavailableError, unauthenticated } from './errors';
+import { databaseUnavailable, ErrorCode, StoreUnavailableError, unauthenticated } from '../lib/errors';
 import type { StoreStats } from './documents/store';
-import { close as closeHttpServer, createGraphQLHttpServer, type Readiness } from './http-server';
-import type { Logger } from './logger';
-import { PRINCIPAL_HEADER, PrincipalRejected, verifyPrincipal, type Principal } from './principal';
-import type { SubgraphService } from './service';
-import { subgraphMetricsPlugin, type SubgraphMetrics } from './subgraph-metrics';
+import { close as closeHttpServer, createGraphQLHttpServer, type Readiness } from '../lib/http-server';
+import type { Logger } from '../lib/logger';
+import { PRINCIPAL_HEADER, PrincipalRejected, verifyPrincipal, type Principal } from '../lib/principal';
+import type { SubgraphService } from '../lib/service';
+import { subgraphMetricsPlugin, type SubgraphMetrics } from './metrics';
 
 /** What every subgraph resolver receives: the verified principal and this request's loaders. */
 export interface SubgraphContext<TLoaders> extends BaseContext {

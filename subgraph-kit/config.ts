@@ -1,6 +1,6 @@
-import { LOG_LEVELS, readEnum, readNodeEnv, type Environment, type NodeEnv } from './config';
-import { ConfigError } from './errors';
-import { readPrincipalSecret } from './principal';
+import { LOG_LEVELS, readEnum, readNodeEnv, type Environment, type NodeEnv } from '../lib/config';
+import { ConfigError } from '../lib/errors';
+import { readPrincipalSecret } from '../lib/principal';
 
 /** The settings every subgraph reads the same way; each service adds its port and its store. */
 export interface SubgraphEnvironment {

@@ -1,4 +1,4 @@
-import { SEVERITY_ID } from '../severity';
+import { SEVERITY_ID } from '../subgraphs/assets/src/data/severity';
 import { SeededRandom } from './random';
 import type {
   AccountRecord,
