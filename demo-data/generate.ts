@@ -1,21 +1,22 @@
-import { SEVERITY_ID } from '../subgraphs/assets/src/data/severity';
 import { SeededRandom } from './random';
 import type {
-  AccountRecord,
-  AssetRecord,
+  DemoAccount,
+  DemoAsset,
+  DemoCve,
   DemoData,
-  FindingRecord,
-  GroupRecord,
-  IncidentRecord,
-  IncidentStatus,
-  MembershipRecord,
-  ObservableRecord,
-  RoleAssignmentRecord,
-  RoleRecord,
-  Severity,
-  TimelineRecord,
-  UserRecord,
-  VulnerabilityRecord,
+  DemoDevice,
+  DemoFinding,
+  DemoGroup,
+  DemoIncident,
+  DemoIncidentStatus,
+  DemoMembership,
+  DemoObservable,
+  DemoRole,
+  DemoRoleAssignment,
+  DemoSeverity,
+  DemoTimelineEntry,
+  DemoUser,
+  DemoVulnerability,
 } from './types';
 
 export interface DemoDataOptions {
@@ -24,7 +25,7 @@ export interface DemoDataOptions {
   seed?: number;
 }
 
-export const DEMO_TENANTS = [
+const DEMO_TENANTS = [
   { tenant: 'acme', share: 0.6, domain: 'acme.example' },
   { tenant: 'globex', share: 0.4, domain: 'globex.example' },
 ] as const;
@@ -52,14 +53,13 @@ const CLOUD_TYPES: Record<'AWS' | 'AZURE' | 'GCP', string[]> = {
   GCP: ['compute.googleapis.com/Instance', 'storage.googleapis.com/Bucket', 'container.googleapis.com/Cluster'],
 };
 const APPS: Array<[string, string]> = [['Jira', 'Atlassian'], ['Confluence', 'Atlassian'], ['Salesforce', 'Salesforce'], ['Workday', 'Workday'], ['GitLab', 'GitLab'], ['Vault', 'HashiCorp'], ['Grafana', 'Grafana Labs'], ['Okta', 'Okta'], ['Payroll', 'In-house'], ['Customer Portal', 'In-house']];
-const OSES: Array<DeviceOs> = [
+const OSES: Array<DemoDevice['os']> = [
   { name: 'Ubuntu', version: '24.04', type: 'LINUX' },
   { name: 'Red Hat Enterprise Linux', version: '9.4', type: 'LINUX' },
   { name: 'Windows Server', version: '2022', type: 'WINDOWS' },
   { name: 'Windows', version: '11', type: 'WINDOWS' },
   { name: 'macOS', version: '15.2', type: 'MACOS' },
 ];
-type DeviceOs = { name: string; version: string; type: 'WINDOWS' | 'LINUX' | 'MACOS' | 'ANDROID' | 'IOS' | 'OTHER' };
 const INCIDENT_TITLES = ['Credential stuffing against SSO', 'Ransomware beacon detected', 'Suspicious PowerShell execution', 'Impossible travel sign-in', 'Public S3 bucket exposed', 'Malware on endpoint', 'Privilege escalation attempt', 'Data exfiltration over DNS', 'Phishing campaign reported', 'Brute force on SSH', 'Unusual API key usage', 'Lateral movement via SMB'];
 const FINDING_TITLES = ['EDR alert', 'Anomalous sign-in', 'IDS signature match', 'Cloud posture violation', 'DLP policy hit', 'Threat intel match'];
 
@@ -99,14 +99,14 @@ function daysBefore(random: SeededRandom, maxDays: number): Date {
 }
 
 function generateIdentity(random: SeededRandom, tenant: string, domain: string, userCount: number) {
-  const users: UserRecord[] = [];
-  const managers: UserRecord[] = [];
+  const users: DemoUser[] = [];
+  const managers: DemoUser[] = [];
   for (let i = 1; i <= userCount; i++) {
     const type = random.pickWeighted([['USER', 80], ['ADMIN', 8], ['SERVICE', 10], ['SYSTEM', 2]] as const);
     const person = type === 'USER' || type === 'ADMIN';
     const first = random.pick(FIRST_NAMES);
     const last = random.pick(LAST_NAMES);
-    const user: UserRecord = {
+    const user: DemoUser = {
       tenant,
       uid: `usr-${tenant}-${pad(i)}`,
       name: person ? `${first} ${last}` : `svc-${random.pick(['backup', 'ci', 'scanner', 'etl', 'siem', 'deploy'])}-${i}`,
@@ -123,17 +123,17 @@ function generateIdentity(random: SeededRandom, tenant: string, domain: string, 
     if (user.type === 'ADMIN' || user.title === 'Manager') managers.push(user);
   }
   const groupCount = Math.min(GROUP_NAMES.length, Math.max(3, Math.ceil(userCount / 20)));
-  const groups: GroupRecord[] = GROUP_NAMES.slice(0, groupCount).map((name, i) => ({
+  const groups: DemoGroup[] = GROUP_NAMES.slice(0, groupCount).map((name, i) => ({
     tenant,
     uid: `grp-${tenant}-${pad(i + 1)}`,
     name,
     description: `${name} at ${tenant}`,
     privileges: random.sample(['read:logs', 'write:tickets', 'admin:idp', 'read:finance', 'deploy:prod', 'read:cloud'], random.int(1, 3)),
   }));
-  const roles: RoleRecord[] = ROLE_NAMES.map(([name, description], i) => ({ tenant, uid: `rol-${tenant}-${pad(i + 1)}`, name, description }));
-  const accounts: AccountRecord[] = [];
-  const memberships: MembershipRecord[] = [];
-  const roleAssignments: RoleAssignmentRecord[] = [];
+  const roles: DemoRole[] = ROLE_NAMES.map(([name, description], i) => ({ tenant, uid: `rol-${tenant}-${pad(i + 1)}`, name, description }));
+  const accounts: DemoAccount[] = [];
+  const memberships: DemoMembership[] = [];
+  const roleAssignments: DemoRoleAssignment[] = [];
   let accountNumber = 0;
   for (const user of users) {
     for (const group of random.sample(groups, random.int(1, 3))) memberships.push({ tenant, groupUid: group.uid, userUid: user.uid });
@@ -147,8 +147,8 @@ function generateIdentity(random: SeededRandom, tenant: string, domain: string, 
   return { users, groups, roles, accounts, memberships, roleAssignments };
 }
 
-function generateCves(random: SeededRandom, count: number): VulnerabilityRecord['cve'][] {
-  const cves: VulnerabilityRecord['cve'][] = [];
+function generateCves(random: SeededRandom, count: number): DemoCve[] {
+  const cves: DemoCve[] = [];
   for (let i = 0; i < count; i++) {
     const year = random.int(2019, 2026);
     cves.push({
@@ -162,7 +162,7 @@ function generateCves(random: SeededRandom, count: number): VulnerabilityRecord[
   return cves;
 }
 
-function severityFromCvss(cvss: number): Severity {
+function severityFromCvss(cvss: number): DemoSeverity {
   if (cvss >= 9) return 'CRITICAL';
   if (cvss >= 7) return 'HIGH';
   if (cvss >= 4) return 'MEDIUM';
@@ -170,11 +170,11 @@ function severityFromCvss(cvss: number): Severity {
   return 'INFORMATIONAL';
 }
 
-function generateAssets(random: SeededRandom, tenant: string, count: number, users: UserRecord[], cves: VulnerabilityRecord['cve'][]): AssetRecord[] {
-  const assets: AssetRecord[] = [];
+function generateAssets(random: SeededRandom, tenant: string, count: number, users: DemoUser[], cves: DemoCve[]): DemoAsset[] {
+  const assets: DemoAsset[] = [];
   let findingNumber = 0;
   for (let i = 1; i <= count; i++) {
-    const vulnerabilities: VulnerabilityRecord[] = random.sample(cves, random.pickWeighted([[0, 30], [1, 25], [2, 20], [4, 15], [8, 10]] as const)).map((cve) => {
+    const vulnerabilities: DemoVulnerability[] = random.sample(cves, random.pickWeighted([[0, 30], [1, 25], [2, 20], [4, 15], [8, 10]] as const)).map((cve) => {
       const severity = severityFromCvss(cve.cvss);
       const firstSeenAt = daysBefore(random, 365);
       findingNumber += 1;
@@ -182,7 +182,6 @@ function generateAssets(random: SeededRandom, tenant: string, count: number, use
         uid: `vul-${tenant}-${String(findingNumber).padStart(6, '0')}`,
         cve,
         severity,
-        severityId: SEVERITY_ID[severity],
         status: random.pickWeighted([['NEW', 40], ['IN_PROGRESS', 25], ['RESOLVED', 25], ['SUPPRESSED', 10]] as const),
         fixAvailable: random.chance(0.7),
         firstSeenAt,
@@ -214,15 +213,15 @@ function generateAssets(random: SeededRandom, tenant: string, count: number, use
   return assets;
 }
 
-function observablesFor(random: SeededRandom, assets: AssetRecord[], users: UserRecord[]): ObservableRecord[] {
-  const observables: ObservableRecord[] = [];
+function observablesFor(random: SeededRandom, assets: DemoAsset[], users: DemoUser[]): DemoObservable[] {
+  const observables: DemoObservable[] = [];
   const device = assets.find((a) => a.kind === 'DEVICE');
   if (device && device.kind === 'DEVICE') {
     observables.push({ name: 'device.hostname', type: 'HOSTNAME', value: device.hostname }, { name: 'device.ip', type: 'IP_ADDRESS', value: device.ip });
   }
   if (users.length > 0) observables.push({ name: 'actor.user.name', type: 'USER_NAME', value: users[0].name });
   observables.push(
-    random.pick<ObservableRecord>([
+    random.pick<DemoObservable>([
       { name: 'file.hashes', type: 'HASH', value: Array.from({ length: 64 }, () => random.int(0, 15).toString(16)).join('') },
       { name: 'dst_endpoint.domain', type: 'DOMAIN', value: `${random.pick(['update', 'cdn', 'login', 'api'])}-${random.int(100, 999)}.example.net` },
       { name: 'process.name', type: 'PROCESS_NAME', value: random.pick(['powershell.exe', 'rundll32.exe', 'curl', 'python3', 'mimikatz.exe']) },
@@ -231,30 +230,30 @@ function observablesFor(random: SeededRandom, assets: AssetRecord[], users: User
   return observables;
 }
 
-function generateIncidents(random: SeededRandom, tenant: string, count: number, users: UserRecord[], groups: GroupRecord[], assets: AssetRecord[]): IncidentRecord[] {
+function generateIncidents(random: SeededRandom, tenant: string, count: number, users: DemoUser[], groups: DemoGroup[], assets: DemoAsset[]): DemoIncident[] {
   const analysts = users.filter((u) => u.type === 'USER' || u.type === 'ADMIN');
-  const incidents: IncidentRecord[] = [];
+  const incidents: DemoIncident[] = [];
   for (let i = 1; i <= count; i++) {
     const severity = random.pickWeighted([['INFORMATIONAL', 10], ['LOW', 20], ['MEDIUM', 30], ['HIGH', 25], ['CRITICAL', 12], ['FATAL', 3]] as const);
-    const status = random.pickWeighted([['NEW', 25], ['IN_PROGRESS', 30], ['ON_HOLD', 5], ['RESOLVED', 20], ['CLOSED', 20]] as const) as IncidentStatus;
+    const status = random.pickWeighted([['NEW', 25], ['IN_PROGRESS', 30], ['ON_HOLD', 5], ['RESOLVED', 20], ['CLOSED', 20]] as const) as DemoIncidentStatus;
     const createdAt = daysBefore(random, 180);
     const assignee = status === 'NEW' && random.chance(0.5) ? null : random.pick(analysts);
     const affected = random.sample(assets, random.int(1, 4));
     const affectedUsers = random.sample(users, random.int(0, 2));
-    const findings: FindingRecord[] = Array.from({ length: random.int(1, 3) }, (_, f) => ({
+    const findings: DemoFinding[] = Array.from({ length: random.int(1, 3) }, (_, f) => ({
       uid: `fnd-${tenant}-${pad(i)}-${f + 1}`,
       title: random.pick(FINDING_TITLES),
       severity,
       createdAt: new Date(createdAt.getTime() - random.int(1, 120) * 60_000),
       observables: observablesFor(random, affected, affectedUsers),
     }));
-    const timeline: TimelineRecord[] = [{ at: createdAt, kind: 'CREATED', message: 'Incident opened from correlated findings', actorUid: null, fromStatus: null, toStatus: 'NEW' }];
+    const timeline: DemoTimelineEntry[] = [{ at: createdAt, kind: 'CREATED', message: 'Incident opened from correlated findings', actorUid: null, fromStatus: null, toStatus: 'NEW' }];
     let at = createdAt.getTime();
     const step = (): Date => new Date((at += random.int(5, 600) * 60_000));
     if (assignee) timeline.push({ at: step(), kind: 'ASSIGNED', message: `Assigned to ${assignee.name}`, actorUid: null, fromStatus: null, toStatus: null });
-    const path: IncidentStatus[] = { NEW: [], IN_PROGRESS: ['IN_PROGRESS'], ON_HOLD: ['IN_PROGRESS', 'ON_HOLD'], RESOLVED: ['IN_PROGRESS', 'RESOLVED'], CLOSED: ['IN_PROGRESS', 'RESOLVED', 'CLOSED'] }[status] as IncidentStatus[];
-    let from: IncidentStatus = 'NEW';
-    const stamps: Partial<Record<IncidentStatus, Date>> = {};
+    const path: DemoIncidentStatus[] = { NEW: [], IN_PROGRESS: ['IN_PROGRESS'], ON_HOLD: ['IN_PROGRESS', 'ON_HOLD'], RESOLVED: ['IN_PROGRESS', 'RESOLVED'], CLOSED: ['IN_PROGRESS', 'RESOLVED', 'CLOSED'] }[status] as DemoIncidentStatus[];
+    let from: DemoIncidentStatus = 'NEW';
+    const stamps: Partial<Record<DemoIncidentStatus, Date>> = {};
     for (const to of path) {
       const when = step();
       stamps[to] = when;
@@ -267,7 +266,6 @@ function generateIncidents(random: SeededRandom, tenant: string, count: number, 
       title: random.pick(INCIDENT_TITLES),
       description: `Detected on ${affected.map((a) => a.name).join(', ')}`,
       severity,
-      severityId: SEVERITY_ID[severity],
       status,
       verdict: status === 'RESOLVED' || status === 'CLOSED' ? random.pick(['TRUE_POSITIVE', 'FALSE_POSITIVE', 'BENIGN', 'DUPLICATE'] as const) : random.pick(['UNKNOWN', 'SUSPICIOUS', 'SECURITY_RISK'] as const),
       priority: random.pick(['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const),

@@ -1,2 +1,2 @@
 export * from './types';
-export { generateDemoData, DEMO_TENANTS, DEMO_EPOCH, type DemoDataOptions } from './generate';
+export { generateDemoData, DEMO_EPOCH, type DemoDataOptions } from './generate';

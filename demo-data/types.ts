@@ -1,13 +1,14 @@
 /**
- * The records the demo data generator produces, in the shape each subgraph stores them. Identity rows
- * become PostgreSQL rows; assets and incidents are MongoDB documents. Each subgraph loads only its own part.
+ * The demo world the generator describes: people, groups, assets and incidents of two tenants. These types
+ * belong to the generator alone. They say nothing about how a subgraph stores anything: each subgraph maps
+ * the records it seeds to its own record types, and no production type is derived from these.
  */
-import type { Severity } from '../subgraphs/assets/src/data/severity';
 
-export type { Severity };
-export type IncidentStatus = 'NEW' | 'IN_PROGRESS' | 'ON_HOLD' | 'RESOLVED' | 'CLOSED';
+/** OCSF severity names, as the generator assigns them. */
+export type DemoSeverity = 'UNKNOWN' | 'INFORMATIONAL' | 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL' | 'FATAL' | 'OTHER';
+export type DemoIncidentStatus = 'NEW' | 'IN_PROGRESS' | 'ON_HOLD' | 'RESOLVED' | 'CLOSED';
 
-export interface UserRecord {
+export interface DemoUser {
   tenant: string;
   uid: string;
   name: string;
@@ -21,7 +22,7 @@ export interface UserRecord {
   createdAt: Date;
 }
 
-export interface GroupRecord {
+export interface DemoGroup {
   tenant: string;
   uid: string;
   name: string;
@@ -29,14 +30,14 @@ export interface GroupRecord {
   privileges: string[];
 }
 
-export interface RoleRecord {
+export interface DemoRole {
   tenant: string;
   uid: string;
   name: string;
   description: string;
 }
 
-export interface AccountRecord {
+export interface DemoAccount {
   tenant: string;
   uid: string;
   userUid: string;
@@ -44,31 +45,37 @@ export interface AccountRecord {
   type: 'LDAP' | 'WINDOWS' | 'AWS_IAM_USER' | 'AWS_IAM_ROLE' | 'GCP' | 'AZURE_AD' | 'LINUX' | 'GOOGLE_WORKSPACE';
 }
 
-export interface MembershipRecord {
+export interface DemoMembership {
   tenant: string;
   groupUid: string;
   userUid: string;
 }
 
-export interface RoleAssignmentRecord {
+export interface DemoRoleAssignment {
   tenant: string;
   roleUid: string;
   userUid: string;
 }
 
-export interface VulnerabilityRecord {
+export interface DemoCve {
   uid: string;
-  cve: { uid: string; title: string; cvss: number; epss: number; publishedAt: Date };
-  severity: Severity;
-  /** Numeric OCSF severity_id, stored so that "at least HIGH" is a range query. */
-  severityId: number;
+  title: string;
+  cvss: number;
+  epss: number;
+  publishedAt: Date;
+}
+
+export interface DemoVulnerability {
+  uid: string;
+  cve: DemoCve;
+  severity: DemoSeverity;
   status: 'NEW' | 'IN_PROGRESS' | 'SUPPRESSED' | 'RESOLVED' | 'ARCHIVED';
   fixAvailable: boolean;
   firstSeenAt: Date;
   lastSeenAt: Date;
 }
 
-interface AssetBase {
+interface DemoAssetBase {
   tenant: string;
   uid: string;
   name: string;
@@ -76,66 +83,65 @@ interface AssetBase {
   region: string | null;
   ownerUid: string | null;
   createdAt: Date;
-  vulnerabilities: VulnerabilityRecord[];
+  vulnerabilities: DemoVulnerability[];
 }
 
-export interface DeviceRecord extends AssetBase {
+export interface DemoDevice extends DemoAssetBase {
   kind: 'DEVICE';
   hostname: string;
   ip: string;
-  type: 'SERVER' | 'DESKTOP' | 'LAPTOP' | 'VIRTUAL' | 'MOBILE' | 'FIREWALL' | 'ROUTER' | 'IOT';
-  os: { name: string; version: string; type: 'WINDOWS' | 'LINUX' | 'MACOS' | 'ANDROID' | 'IOS' | 'OTHER' };
+  type: 'SERVER' | 'DESKTOP' | 'LAPTOP' | 'VIRTUAL' | 'MOBILE' | 'FIREWALL' | 'ROUTER';
+  os: { name: string; version: string; type: 'WINDOWS' | 'LINUX' | 'MACOS' };
 }
 
-export interface CloudResourceRecord extends AssetBase {
+export interface DemoCloudResource extends DemoAssetBase {
   kind: 'CLOUD_RESOURCE';
   provider: 'AWS' | 'AZURE' | 'GCP';
   resourceType: string;
   accountUid: string;
 }
 
-export interface ApplicationRecord extends AssetBase {
+export interface DemoApplication extends DemoAssetBase {
   kind: 'APPLICATION';
   vendor: string;
   version: string;
   url: string;
 }
 
-export type AssetRecord = DeviceRecord | CloudResourceRecord | ApplicationRecord;
+export type DemoAsset = DemoDevice | DemoCloudResource | DemoApplication;
 
-export interface ObservableRecord {
+export interface DemoObservable {
   name: string;
-  type: 'HOSTNAME' | 'IP_ADDRESS' | 'USER_NAME' | 'EMAIL_ADDRESS' | 'URL_STRING' | 'FILE_NAME' | 'HASH' | 'PROCESS_NAME' | 'DOMAIN';
+  type: 'HOSTNAME' | 'IP_ADDRESS' | 'USER_NAME' | 'HASH' | 'PROCESS_NAME' | 'DOMAIN';
   value: string;
 }
 
-export interface FindingRecord {
+export interface DemoFinding {
   uid: string;
   title: string;
-  severity: Severity;
+  severity: DemoSeverity;
   createdAt: Date;
-  observables: ObservableRecord[];
+  observables: DemoObservable[];
 }
 
-export interface TimelineRecord {
+export interface DemoTimelineEntry {
   at: Date;
-  kind: 'CREATED' | 'STATUS_CHANGED' | 'REOPENED' | 'ASSIGNED' | 'NOTE_ADDED';
+  kind: 'CREATED' | 'STATUS_CHANGED' | 'ASSIGNED';
   message: string;
   actorUid: string | null;
-  fromStatus: IncidentStatus | null;
-  toStatus: IncidentStatus | null;
+  fromStatus: DemoIncidentStatus | null;
+  toStatus: DemoIncidentStatus | null;
 }
 
-export interface IncidentRecord {
+export interface DemoIncident {
   tenant: string;
   uid: string;
   title: string;
   description: string;
-  severity: Severity;
-  severityId: number;
-  status: IncidentStatus;
+  severity: DemoSeverity;
+  status: DemoIncidentStatus;
   verdict: 'UNKNOWN' | 'FALSE_POSITIVE' | 'TRUE_POSITIVE' | 'SUSPICIOUS' | 'BENIGN' | 'SECURITY_RISK' | 'DUPLICATE';
-  priority: 'UNKNOWN' | 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
+  priority: 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
   createdAt: Date;
   updatedAt: Date;
   resolvedAt: Date | null;
@@ -144,19 +150,19 @@ export interface IncidentRecord {
   assigneeGroupUid: string | null;
   affectedAssets: Array<{ uid: string; role: 'TARGET' | 'SOURCE' | 'AFFECTED' | 'RELATED' }>;
   affectedUserUids: string[];
-  findings: FindingRecord[];
-  timeline: TimelineRecord[];
+  findings: DemoFinding[];
+  timeline: DemoTimelineEntry[];
 }
 
 export interface DemoData {
   identity: {
-    users: UserRecord[];
-    groups: GroupRecord[];
-    roles: RoleRecord[];
-    accounts: AccountRecord[];
-    memberships: MembershipRecord[];
-    roleAssignments: RoleAssignmentRecord[];
+    users: DemoUser[];
+    groups: DemoGroup[];
+    roles: DemoRole[];
+    accounts: DemoAccount[];
+    memberships: DemoMembership[];
+    roleAssignments: DemoRoleAssignment[];
   };
-  assets: AssetRecord[];
-  incidents: IncidentRecord[];
+  assets: DemoAsset[];
+  incidents: DemoIncident[];
 }

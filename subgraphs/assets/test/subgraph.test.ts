@@ -76,7 +76,7 @@ describe('assets subgraph operations', () => {
           fixAvailable: v.fixAvailable,
           firstSeenAt: v.firstSeenAt.toISOString(),
           lastSeenAt: v.lastSeenAt.toISOString(),
-          cve: { uid: v.cve.uid, title: v.cve.title, cvss: v.cve.cvss, epss: v.cve.epss, publishedAt: v.cve.publishedAt.toISOString() },
+          cve: { uid: v.cve.uid, title: v.cve.title, cvss: v.cve.cvss, epss: v.cve.epss, publishedAt: v.cve.publishedAt?.toISOString() },
         })),
       );
     });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ApolloServer } from '@apollo/server';
-import { generateDemoData } from '../../../demo-data';
+import { demoIncidentDocuments } from '../src/data/demo-incidents';
 import { EmbeddedDocumentDatabase, openDocumentDatabase, type DocumentDatabase } from '../../../subgraph-kit/documents';
 import { createLogger } from '../../../lib/logger';
 import type { Principal } from '../../../lib/principal';
@@ -23,7 +23,7 @@ export const GLOBEX = principal('globex');
 let demo: IncidentDocument[] | undefined;
 /** The demo incidents every service in these tests is seeded with (scale DEMO_SCALE). */
 export function demoIncidents(tenant?: string): IncidentDocument[] {
-  demo ??= generateDemoData({ scale: DEMO_SCALE }).incidents;
+  demo ??= demoIncidentDocuments(DEMO_SCALE);
   return tenant ? demo.filter((incident) => incident.tenant === tenant) : demo;
 }
 

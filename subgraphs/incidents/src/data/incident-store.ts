@@ -1,6 +1,6 @@
-import { generateDemoData } from '../../../../demo-data';
 import { prepareCollection, type DocumentDatabase } from '../../../../subgraph-kit/documents';
 import type { Logger } from '../../../../lib/logger';
+import { demoIncidentDocuments } from './demo-incidents';
 import { INCIDENTS_COLLECTION, type IncidentDocument } from './incident-document';
 import { INCIDENT_INDEXES } from './incident-repository';
 
@@ -9,7 +9,7 @@ export function prepareIncidentStore(database: DocumentDatabase, options: { demo
   return prepareCollection<IncidentDocument>(database, {
     collection: INCIDENTS_COLLECTION,
     indexes: INCIDENT_INDEXES,
-    demo: (scale) => generateDemoData({ scale }).incidents,
+    demo: demoIncidentDocuments,
     ...options,
   });
 }
