@@ -7,10 +7,24 @@ export interface PageRequest {
   after?: CursorKey;
 }
 
+/**
+ * Relay connection arguments as GraphQL hands them over. `first` always has a value: every `first` argument
+ * declares its default in the SDL, and an explicit null is served as that default (page-size-default.ts).
+ */
+export interface PageArgs {
+  first: number;
+  after?: string | null;
+}
+
 /** The sort values of one row: the sort column(s) and then the uid that breaks ties. */
 export type CursorKey = Array<string | number | null>;
 
-export const DEFAULT_PAGE_SIZE = 20;
+/** One page of a list in sort order: up to first + 1 rows (the extra one only says a next page exists), and the total. */
+export interface Page<T> {
+  rows: T[];
+  totalCount: number;
+}
+
 export const MAX_PAGE_SIZE = 100;
 
 export function encodeCursor(key: CursorKey): string {
@@ -34,8 +48,8 @@ export function decodeCursor(cursor: string | null | undefined, width: number): 
   return key as CursorKey;
 }
 
-export function readPageRequest(args: { first?: number | null; after?: string | null }, cursorWidth: number): PageRequest {
-  const first = args.first ?? DEFAULT_PAGE_SIZE;
+export function readPageRequest(args: PageArgs, cursorWidth: number): PageRequest {
+  const { first } = args;
   if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) {
     throw badUserInput('first', `first must be between 0 and ${MAX_PAGE_SIZE}, got ${first}`);
   }
@@ -49,20 +63,20 @@ export interface Connection<T> {
 }
 
 /**
- * Builds a connection from up to first + 1 rows fetched in sort order: the extra row only tells that
+ * Builds a connection from a page of up to first + 1 rows fetched in sort order: the extra row only tells that
  * another page exists.
  */
-export function toConnection<T>(rows: T[], first: number, totalCount: number, keyOf: (row: T) => CursorKey): Connection<T> {
-  const page = rows.slice(0, first);
-  const edges = page.map((node) => ({ cursor: encodeCursor(keyOf(node)), node }));
+export function toConnection<T>(page: Page<T>, first: number, keyOf: (row: T) => CursorKey): Connection<T> {
+  const rows = page.rows.slice(0, first);
+  const edges = rows.map((node) => ({ cursor: encodeCursor(keyOf(node)), node }));
   return {
     edges,
     pageInfo: {
-      hasNextPage: rows.length > first,
+      hasNextPage: page.rows.length > first,
       hasPreviousPage: false,
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges[edges.length - 1]?.cursor ?? null,
     },
-    totalCount,
+    totalCount: page.totalCount,
   };
 }

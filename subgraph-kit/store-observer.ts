@@ -4,6 +4,16 @@
  */
 export type StoreObserver<Operation extends string> = (operation: Operation, seconds: number) => void;
 
+export interface StoreStats {
+  /** Round trips to the store since it was opened; tests read it to prove batching. */
+  roundTrips: number;
+  /**
+   * Documents evaluated against filters, like MongoDB's explain `docsExamined`: the candidates the embedded
+   * store's indexes leave for each read, update or delete. MongoDB's adapter does not count them.
+   */
+  documentsExamined?: number;
+}
+
 /** Runs one round trip and reports its duration to the observer, whether it succeeds or fails. */
 export async function observeRoundTrip<Operation extends string, R>(observe: StoreObserver<Operation> | undefined, operation: Operation, roundTrip: () => Promise<R>): Promise<R> {
   if (!observe) return roundTrip();

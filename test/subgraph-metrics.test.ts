@@ -4,15 +4,16 @@ import { EmbeddedDocumentDatabase } from '../subgraph-kit/documents';
 import { listen } from '../lib/http-server';
 import { createLogger } from '../lib/logger';
 import { PRINCIPAL_HEADER, signPrincipal, type Principal } from '../lib/principal';
-import type { SubgraphService } from '../lib/service';
+import type { SubgraphService } from '../subgraph-kit/define-subgraph';
 import { createTestDatabase, type TestDatabase } from '../subgraph-kit/sql/test-database';
 import { createAssetsService } from '../subgraphs/assets/src/server';
 import { createIdentityService } from '../subgraphs/identity/src/server';
 import { createIncidentsService } from '../subgraphs/incidents/src/server';
 
 /**
- * /metrics on the subgraphs, read as Prometheus reads it: after batched `_entities` requests over HTTP it shows
- * each loader's batch size and the database operations behind them, with bounded labels, per service.
+ * /metrics on the subgraphs' metrics listeners, read as Prometheus reads it: after batched `_entities` requests
+ * over HTTP it shows each loader's batch size and the database operations behind them, with bounded labels, per
+ * service.
  */
 
 const SCALE = 0.1;
@@ -54,16 +55,20 @@ const labelValues = (samples: Sample[], name: string, label: string) => [...new 
 
 interface Running {
   service: SubgraphService;
+  /** The public listener: /graphql, /healthz, /readyz. */
   url: string;
+  /** The metrics listener. */
+  metricsUrl: string;
 }
 
 async function start(service: SubgraphService): Promise<Running> {
   const address = await listen(service.httpServer, 0, '127.0.0.1');
-  return { service, url: `http://127.0.0.1:${address.port}` };
+  const metricsAddress = await listen(service.metricsServer, 0, '127.0.0.1');
+  return { service, url: `http://127.0.0.1:${address.port}`, metricsUrl: `http://127.0.0.1:${metricsAddress.port}` };
 }
 
 async function scrape(running: Running): Promise<{ contentType: string | null; text: string; samples: Sample[] }> {
-  const response = await fetch(`${running.url}/metrics`);
+  const response = await fetch(`${running.metricsUrl}/metrics`);
   expect(response.status).toBe(200);
   const text = await response.text();
   return { contentType: response.headers.get('content-type'), text, samples: parseExposition(text) };
@@ -123,10 +128,15 @@ describe('subgraph /metrics', () => {
     await identityDatabase?.close();
   });
 
-  test('is served without a principal, in the Prometheus text format', async () => {
+  test('is served without a principal, in the Prometheus text format, on the metrics listener only', async () => {
     const { contentType, samples } = await scrape(assets);
     expect(contentType).toMatch(/^text\/plain/);
     expect(sampleOf(samples, 'palisade_subgraph_process_cpu_user_seconds_total', { service: 'assets' })).toBeGreaterThan(0);
+    for (const running of [assets, identity, incidents]) {
+      expect((await fetch(`${running.url}/metrics`)).status).toBe(404);
+      const elsewhere = await fetch(`${running.metricsUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+      expect(elsewhere.status).toBe(404);
+    }
   });
 
   test('a batch of 50 keys is one observation of 50 in its loader, on the assets subgraph', async () => {

@@ -1,7 +1,7 @@
 import { Query, aggregate } from 'mingo';
 import { update as applyUpdate } from 'mingo/updater';
-import { StoreUnavailableError } from '../../lib/errors';
-import { observeRoundTrip, type StoreObserver } from '../store-observer';
+import { StoreUnavailableError } from '../store-errors';
+import { observeRoundTrip, type StoreObserver, type StoreStats } from '../store-observer';
 import { EqualityIndexes } from './embedded-index';
 import {
   DuplicateKeyError,
@@ -12,7 +12,6 @@ import {
   type Filter,
   type FindOptions,
   type IndexSpec,
-  type StoreStats,
   type UpdateFilter,
 } from './store';
 

@@ -1,6 +1,6 @@
 import { MongoClient, MongoServerError, type Collection, type Db } from 'mongodb';
-import { StoreUnavailableError } from '../../lib/errors';
-import { observeRoundTrip, type StoreObserver } from '../store-observer';
+import { StoreUnavailableError } from '../store-errors';
+import { observeRoundTrip, type StoreObserver, type StoreStats } from '../store-observer';
 import { databaseNameOf } from './mongo-url';
 import {
   DuplicateKeyError,
@@ -11,7 +11,6 @@ import {
   type Filter,
   type FindOptions,
   type IndexSpec,
-  type StoreStats,
   type UpdateFilter,
 } from './store';
 

@@ -1,14 +1,12 @@
 import type { Logger } from '../../lib/logger';
 import { DuplicateKeyError, type Document, type DocumentDatabase, type IndexSpec } from './store';
 
-export interface CollectionPreparation<T extends Document> {
-  collection: string;
+/** One collection of a document subgraph: its name, the indexes its queries rely on, and its demo data. */
+export interface CollectionSetup<T extends Document> {
+  name: string;
   indexes: IndexSpec[];
-  /** Demo data seeded when the collection is empty; 0 seeds nothing. */
-  demoDataScale: number;
   /** The collection's documents of the demo data at a scale. */
   demo: (scale: number) => T[];
-  logger: Logger;
 }
 
 /**
@@ -16,12 +14,13 @@ export interface CollectionPreparation<T extends Document> {
  * collection is empty and a scale is given. This runs at start, before any request, for no principal: it
  * writes whole tenants' demo data and reads nothing for anyone, so it uses the collection unscoped.
  */
-export async function prepareCollection<T extends Document>(database: DocumentDatabase, preparation: CollectionPreparation<T>): Promise<void> {
-  const { collection: name, demoDataScale: scale, logger } = preparation;
+export async function prepareCollection<T extends Document>(database: DocumentDatabase, setup: CollectionSetup<T>, options: { demoDataScale: number; logger: Logger }): Promise<void> {
+  const { name } = setup;
+  const { demoDataScale: scale, logger } = options;
   const collection = database.collection<T>(name);
-  await collection.createIndexes(preparation.indexes);
+  await collection.createIndexes(setup.indexes);
   if (scale <= 0 || (await collection.findOne({}, { projection: { uid: 1 } })) !== null) return;
-  const documents = preparation.demo(scale);
+  const documents = setup.demo(scale);
   try {
     await collection.insertMany(documents);
     logger.info({ [name]: documents.length, scale }, `seeded demo ${name}`);

@@ -1,5 +1,5 @@
 import type { Document, Filter, UpdateFilter } from 'mongodb';
-import type { StoreObserver } from '../store-observer';
+import type { StoreObserver, StoreStats } from '../store-observer';
 
 export type { Document, Filter, UpdateFilter };
 
@@ -38,16 +38,6 @@ export interface DocumentCollection<T extends Document> {
   createIndexes(indexes: IndexSpec[]): Promise<void>;
 }
 
-export interface StoreStats {
-  /** Round trips to the store since it was opened; tests read it to prove batching. */
-  roundTrips: number;
-  /**
-   * Documents evaluated against filters, like MongoDB's explain `docsExamined`: the candidates the embedded
-   * store's indexes leave for each read, update or delete. MongoDB's adapter does not count them.
-   */
-  documentsExamined?: number;
-}
-
 /** The kinds of round trip a document store reports to its observer: insertOne and insertMany are both `insert`. */
 export type DocumentOperation = 'find' | 'findOne' | 'count' | 'aggregate' | 'insert' | 'update' | 'delete' | 'createIndexes';
 
@@ -56,6 +46,12 @@ export interface DocumentDatabase {
   readonly stats: StoreStats;
   /** Told about every round trip that stats counts; set by the service that owns the store (its metrics). */
   observe?: StoreObserver<DocumentOperation>;
+  /**
+   * The most one query may take, in milliseconds (MongoDB's maxTimeMS, the embedded store's budget for a scan);
+   * past it the query fails with QueryDeadlineExceededError. Set by the service that owns the store; unset, a
+   * query has no deadline.
+   */
+  queryTimeoutMs?: number;
   collection<T extends Document>(name: string): DocumentCollection<T>;
   /** Resolves when the store answers; rejects with StoreUnavailableError when it does not. */
   ping(): Promise<void>;

@@ -1,5 +1,4 @@
-import type { StoreStats } from '../documents/store';
-import type { StoreObserver } from '../store-observer';
+import type { StoreObserver, StoreStats } from '../store-observer';
 
 /** A value bound to a `$n` placeholder. Arrays bind to PostgreSQL arrays (`= ANY($1::text[])`). */
 export type SqlParameter = string | number | boolean | Date | null | readonly string[] | readonly number[];

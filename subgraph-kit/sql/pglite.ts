@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DatabaseError } from 'pg';
-import { StoreUnavailableError } from '../../lib/errors';
-import type { StoreStats } from '../documents/store';
-import { observeRoundTrip, type StoreObserver } from '../store-observer';
+import { StoreUnavailableError } from '../store-errors';
+import { observeRoundTrip, type StoreObserver, type StoreStats } from '../store-observer';
 import type { SqlDatabase, SqlExecutor, SqlOperation, SqlParameter, TransactionOptions } from './database';
 
 interface WorkerAnswer {

@@ -1,8 +1,7 @@
 import { DatabaseError, Pool, type PoolClient } from 'pg';
-import { StoreUnavailableError } from '../../lib/errors';
+import { StoreUnavailableError } from '../store-errors';
 import type { Logger } from '../../lib/logger';
-import type { StoreStats } from '../documents/store';
-import { observeRoundTrip, type StoreObserver } from '../store-observer';
+import { observeRoundTrip, type StoreObserver, type StoreStats } from '../store-observer';
 import type { SqlDatabase, SqlExecutor, SqlOperation, SqlParameter, TransactionOptions } from './database';
 
 export interface PostgresOptions {

@@ -1,5 +1,5 @@
 import { MongoClient } from 'mongodb';
-import { StoreUnavailableError } from '../../../lib/errors';
+import { StoreUnavailableError } from '../../store-errors';
 import {
   databaseNameOf,
   DuplicateKeyError,

@@ -1,4 +1,4 @@
-import { StoreUnavailableError } from '../../../lib/errors';
+import { StoreUnavailableError } from '../../store-errors';
 import { PostgresDatabase, type SqlDatabase } from '..';
 import { createTestDatabase, type TestDatabase } from '../test-database';
 

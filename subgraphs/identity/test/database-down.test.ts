@@ -10,7 +10,7 @@ const UNAVAILABLE = [
 ];
 
 async function startOn(databaseUrl: string): Promise<{ service: IdentityService; url: string }> {
-  const service = await createIdentityService({ databaseUrl, principalSecret: PRINCIPAL_SECRET, logger: silentLogger, demoDataScale: 0.01 });
+  const service = await createIdentityService({ storeUrl: databaseUrl, principalSecret: PRINCIPAL_SECRET, logger: silentLogger, demoDataScale: 0.01 });
   const address = await listen(service.httpServer, 0, '127.0.0.1');
   return { service, url: `http://127.0.0.1:${address.port}` };
 }

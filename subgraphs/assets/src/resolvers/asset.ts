@@ -1,9 +1,9 @@
-import { toConnection } from '../../../../subgraph-kit/connection';
+import { toConnection, type PageArgs } from '../../../../subgraph-kit/connection';
 import type { SubgraphContext } from '../../../../subgraph-kit/server';
 import type { AssetDocument, AssetKind } from '../data/asset-document';
 import type { AssetLoaders } from '../data/loaders';
 import { vulnerabilityCursorKey, vulnerabilityPage, type VulnerabilityFilter } from '../data/vulnerability-page';
-import { readVulnerabilityPageRequest, type PageArgs } from './page-request';
+import { readVulnerabilityPageRequest } from './page-request';
 
 type Context = SubgraphContext<AssetLoaders>;
 
@@ -41,7 +41,6 @@ export const assetFields = {
 
   vulnerabilities(asset: AssetDocument, args: PageArgs & { filter?: VulnerabilityFilter | null }) {
     const page = readVulnerabilityPageRequest(args);
-    const { rows, totalCount } = vulnerabilityPage(asset.vulnerabilities, args.filter ?? {}, page);
-    return toConnection(rows, page.first, totalCount, vulnerabilityCursorKey);
+    return toConnection(vulnerabilityPage(asset.vulnerabilities, args.filter ?? {}, page), page.first, vulnerabilityCursorKey);
   },
 };

@@ -1,8 +1,8 @@
-import { toConnection } from '../../../../subgraph-kit/connection';
+import { toConnection, type PageArgs } from '../../../../subgraph-kit/connection';
 import type { SubgraphContext } from '../../../../subgraph-kit/server';
 import { assetCursorKey } from '../data/asset-repository';
 import type { AssetLoaders } from '../data/loaders';
-import { readAssetPageRequest, type PageArgs } from './page-request';
+import { readAssetPageRequest } from './page-request';
 
 type Context = SubgraphContext<AssetLoaders>;
 
@@ -12,7 +12,6 @@ export const User = {
 
   async ownedAssets(user: { uid: string }, args: PageArgs, { loaders }: Context) {
     const page = readAssetPageRequest(args);
-    const { rows, totalCount } = await loaders.ownedAssets(user.uid, page);
-    return toConnection(rows, page.first, totalCount, assetCursorKey);
+    return toConnection(await loaders.ownedAssets(user.uid, page), page.first, assetCursorKey);
   },
 };

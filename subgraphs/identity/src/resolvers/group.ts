@@ -1,6 +1,6 @@
-import { readPageRequest, toConnection } from '../../../../subgraph-kit/connection';
+import { readPageRequest, toConnection, type PageArgs } from '../../../../subgraph-kit/connection';
 import { nameCursorKey, type GroupRow } from '../data/rows';
-import type { IdentityContext, PageArgs } from './context';
+import type { IdentityContext } from './context';
 import { uidOf } from './reference';
 
 export const Group = {
@@ -8,7 +8,6 @@ export const Group = {
 
   async members(group: GroupRow, args: PageArgs, context: IdentityContext) {
     const page = readPageRequest(args, 2);
-    const { rows, totalCount } = await context.loaders.membersOfGroup(page).load(group.uid);
-    return toConnection(rows, page.first, totalCount, nameCursorKey);
+    return toConnection(await context.loaders.membersOfGroup(group.uid, page), page.first, nameCursorKey);
   },
 };

@@ -1,4 +1,4 @@
-import { readPageRequest } from '../../../../subgraph-kit/connection';
+import { readPageRequest, type PageArgs } from '../../../../subgraph-kit/connection';
 import type { Filter } from '../../../../subgraph-kit/documents';
 import { badUserInput } from '../../../../lib/errors';
 import { severityIdsAtLeast, type Severity } from './severity';
@@ -15,9 +15,7 @@ export interface IncidentFilterInput {
   createdBefore?: string | null;
 }
 
-export interface IncidentListArgs {
-  first?: number | null;
-  after?: string | null;
+export interface IncidentListArgs extends PageArgs {
   filter?: IncidentFilterInput | null;
 }
 
