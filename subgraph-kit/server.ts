@@ -8,6 +8,7 @@ import { unauthenticated } from '../lib/errors';
 import { createGraphQLHttpServer, type Readiness } from '../lib/http-server';
 import type { Logger } from '../lib/logger';
 import { PRINCIPAL_HEADER, PrincipalRejected, verifyPrincipal, type Principal } from '../lib/principal';
+import { argumentChecksPlugin } from './argument-checks';
 import { formatSubgraphError } from './format-error';
 import { subgraphMetricsPlugin, type SubgraphMetrics } from './metrics';
 import { servePageSizeDefaults } from './page-size-default';
@@ -30,7 +31,10 @@ export interface SubgraphApolloOptions<TLoaders> {
   queryTimeoutMs: number;
 }
 
-/** Builds a subgraph's Apollo Server over its SDL: errors are answered as format-error.ts says, requests counted. */
+/**
+ * Builds a subgraph's Apollo Server over its SDL: arguments are bounded before any resolver runs, errors are
+ * answered as format-error.ts says, requests are counted.
+ */
 export function createSubgraphApollo<TLoaders>(options: SubgraphApolloOptions<TLoaders>): ApolloServer<SubgraphContext<TLoaders>> {
   const schema = buildSubgraphSchema({ typeDefs: parse(options.typeDefs), resolvers: options.resolvers as never });
   servePageSizeDefaults(schema);
@@ -41,7 +45,7 @@ export function createSubgraphApollo<TLoaders>(options: SubgraphApolloOptions<TL
     // back and re-raise the signal, and then the service's close() never finished (the process hung on Ctrl-C).
     stopOnTerminationSignals: false,
     // Inline traces (ftv1) exist for Apollo's hosted usage reporting, which Palisade never sends.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), subgraphMetricsPlugin(options.metrics)],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), subgraphMetricsPlugin(options.metrics), argumentChecksPlugin()],
     formatError: (formatted, error) => formatSubgraphError(options, formatted, error),
   });
 }

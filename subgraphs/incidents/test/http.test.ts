@@ -54,6 +54,22 @@ describe('incidents subgraph over HTTP', () => {
     expect(body.data?.incidents.edges[0].node.tenant).toBe('acme');
   });
 
+  it('refuses 20,000 statuses in one filter before any store round trip, with 200 and BAD_USER_INPUT naming the list', async () => {
+    const statuses = Array.from({ length: 20_000 }, (_, i) => (i % 2 ? 'NEW' : 'IN_PROGRESS'));
+    const before = database.stats.roundTrips;
+    const response = await post(
+      { [PRINCIPAL_HEADER]: signPrincipal(ACME, PRINCIPAL_SECRET) },
+      JSON.stringify({ query: 'query ($s: [IncidentStatus!]) { incidents(first: 5, filter: { status: $s }) { totalCount } }', variables: { s: statuses } }),
+    );
+    expect(response.status).toBe(200);
+    const body = await graphQLBody(response);
+    expect(body.data).toBeUndefined();
+    expect(body.errors).toEqual([
+      expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT', argumentName: 'filter.status', maximum: 500, value: 20_000 } }),
+    ]);
+    expect(database.stats.roundTrips).toBe(before);
+  });
+
   it('answers health and readiness', async () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${url}/readyz`);
