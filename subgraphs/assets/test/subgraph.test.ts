@@ -244,6 +244,8 @@ describe('assets subgraph operations', () => {
       ['assets after of another list', `{ assets(after: "${vulnerabilityCursor}") { totalCount } }`, 'after'],
       ['vulnerabilities first above 100', `{ asset(uid: "${acmeAssets[0].uid}") { vulnerabilities(first: 1000) { totalCount } } }`, 'first'],
       ['vulnerabilities after of another list', `{ asset(uid: "${acmeAssets[0].uid}") { vulnerabilities(after: "${encodeCursor(['name', 'uid'])}") { totalCount } } }`, 'after'],
+      ['an Asset representation without a uid', '{ _entities(representations: [{ __typename: "Asset" }]) { ... on Asset { uid } } }', 'representations'],
+      ['a User representation with a uid that is not a string', '{ _entities(representations: [{ __typename: "User", uid: 7 }]) { ... on User { ownedAssets { totalCount } } } }', 'representations'],
     ])('%s', async (_, query, argumentName) => {
       const result = await execute(t.service, ACME, query);
       expect(result.errors).toHaveLength(1);
