@@ -1,6 +1,7 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Query, aggregate } from 'mingo';
 import { update as applyUpdate } from 'mingo/updater';
-import { StoreUnavailableError } from '../store-errors';
+import { QueryDeadlineExceededError, StoreUnavailableError } from '../store-errors';
 import { observeRoundTrip, type StoreObserver, type StoreStats } from '../store-observer';
 import { EqualityIndexes } from './embedded-index';
 import {
@@ -22,11 +23,16 @@ import {
  * Documents are cloned on the way in and out, so callers can never alias stored state. It keeps equality
  * indexes on every field named by a declared index: a filter's equality and $in conditions on those fields
  * pick the candidate documents, and mingo evaluates the whole filter over the candidates only.
+ *
+ * A read evaluates its candidates a slice at a time and gives the event loop a turn between slices, so one
+ * long scan never holds the process (its health checks, other tenants' requests) for more than a slice; and it
+ * looks at its deadline (queryTimeoutMs) there, as MongoDB does at its yield points for maxTimeMS.
  */
 export class EmbeddedDocumentDatabase implements DocumentDatabase {
   readonly kind = 'embedded' as const;
   readonly stats: Required<StoreStats> = { roundTrips: 0, documentsExamined: 0 };
   observe?: StoreObserver<DocumentOperation>;
+  queryTimeoutMs?: number;
   private readonly collections = new Map<string, EmbeddedCollection<Document>>();
   private closed = false;
 
@@ -41,12 +47,15 @@ export class EmbeddedDocumentDatabase implements DocumentDatabase {
 
   /**
    * Every collection operation runs through here: it counts the round trip, reports it to the observer, and
-   * fails once the store is closed. The work itself runs synchronously, so no other operation sees it half done.
+   * fails once the store is closed. `work` gets the operation's deadline. A write runs synchronously, so no
+   * other operation sees it half done; a read may pause between slices (scan), and sees every document as it
+   * was when the read started or as a write replaced it whole, never half updated.
    */
-  roundTrip<R>(operation: DocumentOperation, work: () => R): Promise<R> {
+  roundTrip<R>(operation: DocumentOperation, work: (deadline: Deadline) => R | Promise<R>): Promise<R> {
     if (this.closed) throw new StoreUnavailableError('the embedded document store is closed');
     this.stats.roundTrips += 1;
-    return observeRoundTrip(this.observe, operation, async () => work());
+    const deadline = new Deadline(operation, this.queryTimeoutMs);
+    return observeRoundTrip(this.observe, operation, async () => work(deadline));
   }
 
   async ping(): Promise<void> {
@@ -55,6 +64,27 @@ export class EmbeddedDocumentDatabase implements DocumentDatabase {
 
   async close(): Promise<void> {
     this.closed = true;
+  }
+}
+
+/** How many documents a read evaluates between two turns of the event loop and two looks at its deadline. */
+const SCAN_SLICE = 256;
+
+/** When one operation must be done by: queryTimeoutMs after it started, or never without one. */
+class Deadline {
+  private readonly at: number;
+
+  constructor(
+    private readonly operation: DocumentOperation,
+    private readonly timeoutMs: number | undefined,
+  ) {
+    this.at = timeoutMs === undefined ? Infinity : performance.now() + timeoutMs;
+  }
+
+  /** Gives the event loop a turn, then fails with QueryDeadlineExceededError when the time is up. */
+  async pause(): Promise<void> {
+    await nextTurn();
+    if (performance.now() > this.at) throw new QueryDeadlineExceededError(`the embedded document store stopped a ${this.operation} after ${this.timeoutMs} ms`);
   }
 }
 
@@ -70,20 +100,24 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
   ) {}
 
   async find(filter: Filter<T>, options: FindOptions = {}): Promise<T[]> {
-    return this.database.roundTrip('find', () => this.select(filter, options));
+    return this.database.roundTrip('find', (deadline) => this.select(filter, options, deadline));
   }
 
   async findOne(filter: Filter<T>, options: Pick<FindOptions, 'projection' | 'sort'> = {}): Promise<T | null> {
-    return this.database.roundTrip('findOne', () => this.select(filter, { ...options, limit: 1 })[0] ?? null);
+    return this.database.roundTrip('findOne', async (deadline) => (await this.select(filter, { ...options, limit: 1 }, deadline))[0] ?? null);
   }
 
   async countDocuments(filter: Filter<T>): Promise<number> {
-    return this.database.roundTrip('count', () => new Query(filter as Document).find(this.candidates(filter as Document)).all().length);
+    return this.database.roundTrip('count', async (deadline) => (await this.scan(filter as Document, deadline)).length);
   }
 
-  /** The pipeline runs whole over the candidates of its leading $match stages. */
+  /** The leading $match stages select the documents a slice at a time (scan); the rest of the pipeline runs over them. */
   async aggregate<R extends Document = Document>(pipeline: Document[]): Promise<R[]> {
-    return this.database.roundTrip('aggregate', () => cloneDocument(aggregate(this.candidates({ $and: leadingMatches(pipeline) }), pipeline) as R[]));
+    return this.database.roundTrip('aggregate', async (deadline) => {
+      const matches = leadingMatches(pipeline);
+      const selected = await this.scan(matches.length > 0 ? { $and: matches } : {}, deadline);
+      return cloneDocument(aggregate(selected, pipeline.slice(matches.length)) as R[]);
+    });
   }
 
   async insertOne(doc: T): Promise<void> {
@@ -138,19 +172,41 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
     });
   }
 
-  private select(filter: Filter<T>, options: FindOptions): T[] {
-    let cursor = new Query(filter as Document).find<T>(this.candidates(filter as Document), options.projection as never);
+  private async select(filter: Filter<T>, options: FindOptions, deadline: Deadline): Promise<T[]> {
+    // Unsorted, the first matches in insertion order are the answer: the scan stops once it has them.
+    const enough = options.sort || !options.limit ? Infinity : (options.skip ?? 0) + options.limit;
+    let cursor = new Query({}).find<T>(await this.scan(filter as Document, deadline, enough), options.projection as never);
     if (options.sort) cursor = cursor.sort(options.sort);
     if (options.skip) cursor = cursor.skip(options.skip);
     if (options.limit) cursor = cursor.limit(options.limit);
     return cloneDocument(cursor.all() as T[]);
   }
 
-  /** What mingo evaluates a filter over: the documents the equality indexes allow, counted in the stats. */
+  /**
+   * The stored documents that match a filter, in insertion order, evaluated a slice at a time with a pause
+   * (a turn of the event loop, a look at the deadline) between slices; up to `enough` of them.
+   */
+  private async scan(filter: Document, deadline: Deadline, enough = Infinity): Promise<T[]> {
+    const query = new Query(filter);
+    const candidates = this.candidates(filter);
+    const matched: T[] = [];
+    for (let start = 0; start < candidates.length && matched.length < enough; start += SCAN_SLICE) {
+      if (start > 0) await deadline.pause();
+      for (const doc of candidates.slice(start, start + SCAN_SLICE)) {
+        if (matched.length < enough && query.test(doc)) matched.push(doc);
+      }
+    }
+    return matched;
+  }
+
+  /**
+   * What mingo evaluates a filter over: the documents the equality indexes allow, counted in the stats. A copy
+   * when it is the whole collection, so that a scan that pauses is not handed documents inserted meanwhile.
+   */
   private candidates(filter: Document): readonly T[] {
     const candidates = this.equality.candidates(filter, this.documents);
     this.database.stats.documentsExamined += candidates.length;
-    return candidates;
+    return candidates === this.documents ? [...candidates] : candidates;
   }
 
   private assertUnique(candidates: T[], stored: T[]): void {
