@@ -1,5 +1,5 @@
 import { MongoClient, MongoServerError, type Collection, type Db } from 'mongodb';
-import { StoreUnavailableError } from '../store-errors';
+import { QueryDeadlineExceededError, StoreRefusedValueError, StoreUnavailableError } from '../store-errors';
 import { observeRoundTrip, type StoreObserver, type StoreStats } from '../store-observer';
 import { databaseNameOf } from './mongo-url';
 import {
@@ -14,20 +14,29 @@ import {
   type UpdateFilter,
 } from './store';
 
-/** MongoDB through the official driver. The database name comes from the URL's path. */
+/**
+ * MongoDB through the official driver. The database name comes from the URL's path. Round trips are counted
+ * by the driver's command monitoring, so a cursor's getMore counts as the round trip it is; the observer times
+ * each operation as the subgraph asked for it.
+ */
 export class MongoDocumentDatabase implements DocumentDatabase {
   readonly kind = 'mongodb' as const;
   readonly stats: StoreStats = { roundTrips: 0 };
   observe?: StoreObserver<DocumentOperation>;
+  queryTimeoutMs?: number;
   private readonly state = { closed: false };
 
   private constructor(
     private readonly client: MongoClient,
     private readonly db: Db,
-  ) {}
+  ) {
+    client.on('commandStarted', () => {
+      this.stats.roundTrips += 1;
+    });
+  }
 
   static async connect(url: string, defaultDatabase: string): Promise<MongoDocumentDatabase> {
-    const client = new MongoClient(url, { serverSelectionTimeoutMS: 5000, appName: 'palisade' });
+    const client = new MongoClient(url, { serverSelectionTimeoutMS: 5000, appName: 'palisade', monitorCommands: true });
     try {
       await client.connect();
     } catch (error) {
@@ -54,8 +63,8 @@ export class MongoDocumentDatabase implements DocumentDatabase {
 class MongoCollection<T extends Document> implements DocumentCollection<T> {
   constructor(
     private readonly collection: Collection<T>,
-    /** Read on every call: the observer may be set after the collection was handed out. */
-    private readonly database: Pick<DocumentDatabase, 'stats' | 'observe'>,
+    /** Read on every call: the observer and the timeout may be set after the collection was handed out. */
+    private readonly database: Pick<DocumentDatabase, 'observe' | 'queryTimeoutMs'>,
     private readonly state: { closed: boolean },
   ) {}
 
@@ -65,7 +74,7 @@ class MongoCollection<T extends Document> implements DocumentCollection<T> {
 
   find(filter: Filter<T>, options: FindOptions = {}): Promise<T[]> {
     return this.call('find', async () => {
-      let cursor = this.collection.find(filter, { projection: withoutId(options.projection) });
+      let cursor = this.collection.find(filter, { projection: withoutId(options.projection), maxTimeMS: this.database.queryTimeoutMs });
       if (options.sort) cursor = cursor.sort(options.sort);
       if (options.skip) cursor = cursor.skip(options.skip);
       if (options.limit) cursor = cursor.limit(options.limit);
@@ -74,15 +83,15 @@ class MongoCollection<T extends Document> implements DocumentCollection<T> {
   }
 
   findOne(filter: Filter<T>, options: Pick<FindOptions, 'projection' | 'sort'> = {}): Promise<T | null> {
-    return this.call('findOne', async () => (await this.collection.findOne(filter, { ...options, projection: withoutId(options.projection) })) as T | null);
+    return this.call('findOne', async () => (await this.collection.findOne(filter, { ...options, projection: withoutId(options.projection), maxTimeMS: this.database.queryTimeoutMs })) as T | null);
   }
 
   countDocuments(filter: Filter<T>): Promise<number> {
-    return this.call('count', () => this.collection.countDocuments(filter));
+    return this.call('count', () => this.collection.countDocuments(filter, { maxTimeMS: this.database.queryTimeoutMs }));
   }
 
   aggregate<R extends Document = Document>(pipeline: Document[]): Promise<R[]> {
-    return this.call('aggregate', () => this.collection.aggregate<R>(pipeline).toArray());
+    return this.call('aggregate', () => this.collection.aggregate<R>(pipeline, { maxTimeMS: this.database.queryTimeoutMs }).toArray());
   }
 
   async insertOne(doc: T): Promise<void> {
@@ -114,7 +123,7 @@ class MongoCollection<T extends Document> implements DocumentCollection<T> {
   }
 
   findOneAndUpdate(filter: Filter<T>, update: UpdateFilter<T>): Promise<T | null> {
-    return this.call('update', async () => (await this.collection.findOneAndUpdate(filter, update, { returnDocument: 'after', projection: { _id: 0 } })) as T | null);
+    return this.call('update', async () => (await this.collection.findOneAndUpdate(filter, update, { returnDocument: 'after', projection: { _id: 0 }, maxTimeMS: this.database.queryTimeoutMs })) as T | null);
   }
 
   deleteMany(filter: Filter<T>): Promise<number> {
@@ -129,7 +138,6 @@ class MongoCollection<T extends Document> implements DocumentCollection<T> {
 
   private async call<R>(operation: DocumentOperation, roundTrip: () => Promise<R>): Promise<R> {
     assertOpen(this.state);
-    this.database.stats.roundTrips += 1;
     return observeRoundTrip(this.database.observe, operation, () => guard(roundTrip));
   }
 }
@@ -142,6 +150,16 @@ function assertOpen(state: { closed: boolean }): void {
 function isDuplicateKey(error: unknown): error is MongoServerError {
   return error instanceof MongoServerError && error.code === 11000;
 }
+
+/** MaxTimeMSExpired: the server stopped an operation at its maxTimeMS. */
+const MAX_TIME_EXPIRED = 50;
+
+/**
+ * Server errors about a value a request sent as data: BSONObjectTooLarge, a document too large after an update,
+ * DocumentValidationFailure. (BadValue is left out: MongoDB also answers it for a malformed query, which would be
+ * this code's fault, not the client's.)
+ */
+const REFUSED_VALUE_CODES = new Set([10334, 17419, 121]);
 
 /** The index name from MongoDB's "E11000 duplicate key error collection: db.c index: <name> dup key: ..." */
 function duplicateIndexName(error: MongoServerError): string {
@@ -156,11 +174,17 @@ function withoutId(projection: Record<string, 0 | 1> | undefined): Document {
   return projection ? { ...projection, _id: 0 } : { _id: 0 };
 }
 
-async function guard<R>(operation: () => Promise<R>): Promise<R> {
+/**
+ * Errors of the server pass through as the store's own kinds (a duplicate key, a deadline, a refused value) or as
+ * they are; every other failure (no server, a dropped connection, a closed client) is the store being unavailable.
+ */
+export async function guard<R>(operation: () => Promise<R>): Promise<R> {
   try {
     return await operation();
   } catch (error) {
     if (isDuplicateKey(error)) throw new DuplicateKeyError(duplicateIndexName(error));
+    if (error instanceof MongoServerError && error.code === MAX_TIME_EXPIRED) throw new QueryDeadlineExceededError(error.message, { cause: error });
+    if (error instanceof MongoServerError && REFUSED_VALUE_CODES.has(Number(error.code))) throw new StoreRefusedValueError(error.message, { cause: error });
     if (error instanceof MongoServerError) throw error;
     throw new StoreUnavailableError('MongoDB did not answer', { cause: error });
   }

@@ -4,6 +4,7 @@ import { DatabaseError } from 'pg';
 import { StoreUnavailableError } from '../store-errors';
 import { observeRoundTrip, type StoreObserver, type StoreStats } from '../store-observer';
 import type { SqlDatabase, SqlExecutor, SqlOperation, SqlParameter, TransactionOptions } from './database';
+import { storeErrorOf } from './statement-errors';
 
 interface WorkerAnswer {
   id: number;
@@ -156,8 +157,8 @@ class TransactionExecutor implements SqlExecutor {
   }
 }
 
-/** An error that PostgreSQL reported takes the class that pg gives it, so callers handle both databases' errors alike. */
+/** An error that PostgreSQL reported is named as on a server (storeErrorOf), so callers handle both databases' errors alike. */
 function statementError(described: NonNullable<WorkerAnswer['error']>): Error {
   if (described.code === undefined) return new Error(described.message);
-  return Object.assign(new DatabaseError(described.message, 0, 'error'), described);
+  return storeErrorOf(Object.assign(new DatabaseError(described.message, 0, 'error'), described));
 }

@@ -3,18 +3,12 @@ import { StoreUnavailableError } from '../store-errors';
 import type { Logger } from '../../lib/logger';
 import { observeRoundTrip, type StoreObserver, type StoreStats } from '../store-observer';
 import type { SqlDatabase, SqlExecutor, SqlOperation, SqlParameter, TransactionOptions } from './database';
+import { storeErrorOf } from './statement-errors';
 
 export interface PostgresOptions {
   /** Where the failures of idle connections are reported. */
   logger?: Logger;
 }
-
-/**
- * SQLSTATE classes that mean the server cannot serve now rather than that a statement is wrong: connection
- * exception (08), invalid authorization (28), invalid catalog name (3D, the database does not exist),
- * insufficient resources (53), operator intervention such as a shutdown (57).
- */
-const UNAVAILABLE_SQLSTATE_CLASSES = ['08', '28', '3D', '53', '57'];
 
 /** PostgreSQL through a `pg` connection pool. Connections are opened on first use, so constructing never fails. */
 export class PostgresDatabase implements SqlDatabase {
@@ -90,12 +84,15 @@ class ClientExecutor implements SqlExecutor {
   }
 }
 
-/** Errors about a statement pass through; everything else (refused or dropped connections, timeouts, a closed pool) is the store being unavailable. */
+/**
+ * An error the server reported is named by storeErrorOf; everything else (refused or dropped connections,
+ * connection timeouts, a closed pool) is the store being unavailable.
+ */
 async function guard<R>(operation: () => Promise<R>): Promise<R> {
   try {
     return await operation();
   } catch (error) {
-    if (error instanceof DatabaseError && !UNAVAILABLE_SQLSTATE_CLASSES.includes(String(error.code).slice(0, 2))) throw error;
+    if (error instanceof DatabaseError) throw storeErrorOf(error);
     throw new StoreUnavailableError('PostgreSQL did not answer', { cause: error });
   }
 }

@@ -1,5 +1,5 @@
-import { StoreUnavailableError } from '../../store-errors';
-import { PostgresDatabase, type SqlDatabase } from '..';
+import { QueryDeadlineExceededError, StoreRefusedValueError, StoreUnavailableError } from '../../store-errors';
+import { MigratedDatabase, PostgresDatabase, type SqlDatabase } from '..';
 import { createTestDatabase, type TestDatabase } from '../test-database';
 
 describe(`SqlDatabase on ${process.env.DATABASE_URL ? 'the PostgreSQL server at DATABASE_URL' : 'PGlite in memory'}`, () => {
@@ -85,6 +85,31 @@ describe(`SqlDatabase on ${process.env.DATABASE_URL ? 'the PostgreSQL server at 
     await expect(attempt).rejects.not.toBeInstanceOf(StoreUnavailableError);
     expect(await database.query('SELECT uid FROM items')).toEqual([]);
     await expect(database.query('SELEC 1')).rejects.toMatchObject({ code: '42601' });
+  });
+
+  it('names a value PostgreSQL refuses as data (SQLSTATE class 22) a StoreRefusedValueError, with its own description', async () => {
+    await expect(database.query('SELECT $1::text AS uid', ['usr-\u0000'])).rejects.toEqual(new StoreRefusedValueError('invalid byte sequence for encoding "UTF8": 0x00'));
+    await expect(database.query('SELECT $1::int AS n', ['twelve'])).rejects.toBeInstanceOf(StoreRefusedValueError);
+    await expect(database.transaction((tx) => tx.query('SELECT $1::timestamptz AS at', ['yesterday-ish']))).rejects.toBeInstanceOf(StoreRefusedValueError);
+  });
+
+  it("sends a request's statements with its settings and the statement deadline in the one round trip of BEGIN", async () => {
+    const store = new MigratedDatabase(database, async () => undefined, 1234);
+    const before = database.stats.roundTrips;
+    const [settings] = await store.statements("SET LOCAL application_name = 'palisade-test'").query<{ timeout: string; name: string }>(
+      "SELECT current_setting('statement_timeout') AS timeout, current_setting('application_name') AS name",
+    );
+    expect(settings).toEqual({ timeout: '1234ms', name: 'palisade-test' });
+    expect(database.stats.roundTrips - before).toBe(3);
+  });
+
+  (process.env.DATABASE_URL ? it : it.skip)('stops a statement at its deadline with QueryDeadlineExceededError (statement_timeout; a PostgreSQL server only, PGlite has no timers)', async () => {
+    const store = new MigratedDatabase(database, async () => undefined, 100);
+    const started = Date.now();
+    const heavy = store.statements('').query('SELECT count(*) FROM generate_series(1, 1000000000)');
+    await expect(heavy).rejects.toBeInstanceOf(QueryDeadlineExceededError);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(await database.query('SELECT 1 AS answer')).toEqual([{ answer: 1 }]);
   });
 
   it('answers ping, and once closed (twice, safely) fails with StoreUnavailableError', async () => {
