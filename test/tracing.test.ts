@@ -221,6 +221,8 @@ describe('a request traced across the gateway and the three subgraphs, each its 
       HOME: process.env.HOME ?? dataDir,
       NODE_ENV: 'test',
       HOST: '127.0.0.1',
+      // Each subgraph's metrics listener on a free port, never its fixed default.
+      METRICS_PORT: '0',
       LOG_LEVEL: 'warn',
       PRINCIPAL_SECRET: principalSecret,
       PALISADE_DATA_DIR: dataDir,
