@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { EmbeddedDocumentDatabase } from '../lib/documents';
+import { EmbeddedDocumentDatabase } from '../subgraph-kit/documents';
 import { listen } from '../lib/http-server';
 import { createLogger } from '../lib/logger';
-import type { SubgraphService } from '../lib/service';
-import { createTestDatabase } from '../lib/sql/test-database';
+import type { SubgraphService } from '../subgraph-kit/define-subgraph';
+import { createTestDatabase } from '../subgraph-kit/sql/test-database';
 import type { SubgraphName } from '../gateway/src/config';
 import { createAssetsService } from '../subgraphs/assets/src/server';
 import { createIdentityService } from '../subgraphs/identity/src/server';

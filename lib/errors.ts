@@ -16,6 +16,8 @@ export const ErrorCode = {
   DOWNSTREAM_SERVICE_ERROR: 'DOWNSTREAM_SERVICE_ERROR',
   /** A write lost a race: what it was based on changed before it landed, and nothing was written. */
   CONFLICT: 'CONFLICT',
+  /** A subgraph stopped a query at its deadline (QUERY_TIMEOUT_MS); a narrower request may succeed. */
+  DEADLINE_EXCEEDED: 'DEADLINE_EXCEEDED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -40,6 +42,14 @@ export function databaseUnavailable(serviceName: string, cause?: unknown): Graph
   });
 }
 
+/** A subgraph stopped one query at its deadline; the other fields of the request were still served. */
+export function deadlineExceeded(serviceName: string, timeoutMs: number): GraphQLError {
+  return new GraphQLError(
+    `The ${serviceName} subgraph stopped this query at its deadline of ${timeoutMs} ms; narrow the filter or ask for fewer items, then try again`,
+    { extensions: { code: ErrorCode.DEADLINE_EXCEEDED, serviceName, timeoutMs } },
+  );
+}
+
 export function unauthenticated(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
 }
@@ -52,13 +62,5 @@ export class ConfigError extends Error {
   ) {
     super(`${variable}: ${message}`);
     this.name = 'ConfigError';
-  }
-}
-
-/** A failure of a store (SQL or documents) that callers turn into DATABASE_UNAVAILABLE. */
-export class StoreUnavailableError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StoreUnavailableError';
   }
 }

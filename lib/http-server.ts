@@ -37,6 +37,9 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
 
 export const DEFAULT_MAX_BODY_BYTES = 1_000_000;
 
+/** The GraphQL-over-HTTP request parameters, as a GET carries them in its query string (Relay's doc_id too). */
+const GRAPHQL_PARAMETERS = ['query', 'operationName', 'variables', 'extensions', 'documentId', 'doc_id'];
+
 /**
  * A minimal HTTP front for Apollo Server on node:http: /graphql, /healthz and /readyz. It reads the body
  * with a size limit, answers malformed JSON with a GraphQL-shaped 400 (never a stack trace), and leaves
@@ -78,10 +81,21 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
       response.setHeader('allow', 'GET, POST');
       return sendJson(response, 405, graphQLErrorBody(`GraphQL is served over GET and POST, not ${method}`, 'METHOD_NOT_ALLOWED'));
     }
+    // One request, one value: a request carries its operation in one place, so that no check can read one copy
+    // while the executor runs another.
+    const parametersInUrl = GRAPHQL_PARAMETERS.filter((name) => url.searchParams.has(name));
+    if (method === 'POST' && parametersInUrl.length > 0) {
+      request.resume();
+      const names = parametersInUrl.join(', ');
+      return sendJson(response, 400, graphQLErrorBody(`A POST request carries its operation in its body; remove ${names} from the URL's query string`, 'BAD_REQUEST'));
+    }
     const body = await readBody(request, maxBodyBytes);
     if (body === 'too large') {
       request.resume();
       return sendJson(response, 413, graphQLErrorBody(`Request body exceeds ${maxBodyBytes} bytes`, 'PAYLOAD_TOO_LARGE'));
+    }
+    if (method === 'GET' && body.length > 0) {
+      return sendJson(response, 400, graphQLErrorBody('A GET request carries its operation in the query string and has no body; send a POST to send a body', 'BAD_REQUEST'));
     }
     let parsedBody: unknown = undefined;
     const contentType = (headerValue(request, 'content-type') ?? '').toLowerCase();
@@ -139,6 +153,27 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
   }
 
   return server;
+}
+
+/**
+ * The listener for Prometheus: GET /metrics and nothing else. A service serves it on its own port (METRICS_PORT),
+ * which the public Service does not expose, so a scrape needs no token and the internet cannot reach it.
+ */
+export function createMetricsServer(metrics: () => Promise<{ contentType: string; body: string }>, logger: Logger): Server {
+  return createServer((request, response) => {
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    if (path !== '/metrics') return sendJson(response, 404, { error: 'not found; metrics are served at /metrics' });
+    metrics().then(
+      ({ contentType, body }) => {
+        response.writeHead(200, { 'content-type': contentType });
+        response.end(body);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'could not collect the metrics');
+        sendJson(response, 500, { error: 'the metrics could not be collected' });
+      },
+    );
+  });
 }
 
 export async function listen(server: Server, port: number, host: string): Promise<AddressInfo> {

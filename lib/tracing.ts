@@ -20,7 +20,8 @@ export function tracingRequested(env: Environment): boolean {
  * Starts the OpenTelemetry SDK when the environment asks for traces (tracingRequested), named after
  * OTEL_SERVICE_NAME or else `defaultServiceName`; otherwise does nothing: the SDK is not even loaded.
  * Must run before http, pg and mongodb are first required, because the instrumentations patch them as they
- * load: each service's index.ts imports its start-tracing module first. Returns whether tracing runs.
+ * load: the gateway's index.ts imports its start-tracing module first, and a subgraph's index.ts calls
+ * subgraph-kit's runSubgraph, which starts tracing before it loads the subgraph. Returns whether tracing runs.
  */
 export function startTracing(defaultServiceName: string): boolean {
   if (sdk) return true;

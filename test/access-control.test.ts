@@ -1,6 +1,6 @@
 import { createHmac, createPublicKey, randomBytes, type JsonWebKey } from 'node:crypto';
 import { generateKeyPair, SignJWT, type JWTPayload } from 'jose';
-import { DEMO_EPOCH, generateDemoData } from '../lib/demo-data';
+import { DEMO_EPOCH, generateDemoData } from '../demo-data';
 import { PRINCIPAL_HEADER, signPrincipal, type Principal } from '../lib/principal';
 import { DEVELOPMENT_AUDIENCE, DEVELOPMENT_ISSUER } from '../gateway/src/authentication/config';
 import { loadOrCreateDevelopmentKey, type DevelopmentKey } from '../gateway/src/authentication/development-key';

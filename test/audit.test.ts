@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateDemoData } from '../lib/demo-data';
+import { generateDemoData } from '../demo-data';
 import type { AuditRecord } from '../gateway/src/audit';
 import type { Gateway } from '../gateway/src/server';
 import { postGraphQL, startGraph, type Graph, type GraphQLResponse } from './support/graph';

@@ -2,6 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { assetsSubgraph } from '../subgraphs/assets/src/server';
+import { identitySubgraph } from '../subgraphs/identity/src/server';
+import { incidentsSubgraph } from '../subgraphs/incidents/src/server';
 import { importClosure, variablesRead } from './support/environment-reads';
 
 /*
@@ -42,6 +45,9 @@ const OPTIONAL_VARIABLES: Record<string, string> = {
   SUBGRAPH_RETRIES: 'defaults to 2 retries, for queries only',
   BREAKER_FAILURE_THRESHOLD: 'defaults to 5 consecutive failures',
   BREAKER_COOLDOWN_MS: 'defaults to 10 s',
+  QUERY_TIMEOUT_MS: "defaults to 5 s per subgraph query, below the gateway's SUBGRAPH_TIMEOUT_MS",
+  METRICS_PORT: 'defaults to 9401, 9402 and 9403 for identity, assets and incidents',
+  METRICS_HOST: 'defaults to HOST',
   CLIENT_POLICIES: 'JSON overrides of the per-kind limits and budgets; the defaults in gateway/src/client-policy.ts serve without it',
   INTROSPECTION: 'defaults to nobody in production',
   AUDIT_LOG: 'defaults to stdout, which the cluster collects',
@@ -52,6 +58,8 @@ const OPTIONAL_VARIABLES: Record<string, string> = {
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'tracing is off unless set',
   OTEL_TRACES_EXPORTER: 'tracing is off unless set',
   OTEL_SDK_DISABLED: 'tracing is off unless set',
+  OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json unless set',
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json unless set',
 };
 
 /** Names whose values are credentials: they come from Secrets, never from a ConfigMap or a plain value. */
@@ -271,8 +279,22 @@ function variablesReadBy(service: string): Map<string, string> {
   return new Map([...variablesRead(entryOf(service))].map(([name, file]) => [name, relative(rootDir, file)]));
 }
 
-/** The port the service listens on when PORT is unset: readPort(env, 'PORT', N) in its config.ts. */
+/** Each subgraph as its server.ts defines it: its configuration holds its default ports. */
+const SUBGRAPH_DEFINITIONS: Record<string, { readConfig(env: Record<string, string>): { port: number } }> = {
+  identity: identitySubgraph,
+  assets: assetsSubgraph,
+  incidents: incidentsSubgraph,
+};
+
+/** Where a service's default port is written: a subgraph's definition, or readPort(env, 'PORT', N) in the gateway's config.ts. */
+function defaultPortSource(service: string): string {
+  return service in SUBGRAPH_DEFINITIONS ? `${SERVICES[service].folder}/src/server.ts` : `${SERVICES[service].folder}/src/config.ts`;
+}
+
+/** The port the service listens on when PORT is unset. */
 function defaultPort(service: string): number {
+  const subgraph = SUBGRAPH_DEFINITIONS[service];
+  if (subgraph) return subgraph.readConfig({ PRINCIPAL_SECRET: 'a-principal-secret-of-at-least-32-chars' }).port;
   const file = join(SERVICES[service].folder, 'src/config.ts');
   const source = readFileSync(join(rootDir, file), 'utf8');
   const argument = /readPort\(\s*env\s*,\s*'PORT'\s*,\s*([A-Za-z_]\w*|\d+)\s*\)/.exec(source)?.[1];
@@ -379,7 +401,7 @@ describe('deploy/base services', () => {
     expect(variablesReadBy('incidents').has('MONGODB_URL')).toBe(true);
   });
 
-  it('listens on one port: the config.ts default, the Dockerfile, PORT, the container port and the Service targetPort', () => {
+  it('listens on one port: its default, the Dockerfile, PORT, the container port and the Service targetPort', () => {
     const problems: string[] = [];
     for (const service of Object.keys(SERVICES)) {
       const deployment = deploymentOf(service);
@@ -387,7 +409,7 @@ describe('deploy/base services', () => {
       const expected = defaultPort(service);
       const where = at(deployment, service);
       const containerPort = resolvePort(container, 'http');
-      if (containerPort !== expected) problems.push(`${where}: container port "http" is ${containerPort}, the default in ${SERVICES[service].folder}/src/config.ts is ${expected}`);
+      if (containerPort !== expected) problems.push(`${where}: container port "http" is ${containerPort}, the default in ${defaultPortSource(service)} is ${expected}`);
       const port = providedVariables(container).get('PORT')?.value;
       if (port !== String(expected)) problems.push(`${where}: PORT is ${port ?? 'not set'}, expected ${expected}`);
       const dockerfile = dockerfileOf(service);

@@ -27,9 +27,10 @@ const APPLICATION_SERVICES: Record<string, string> = {
 const DATABASES = ['postgres', 'mongo', 'redis'];
 
 /**
- * Variables the code reads that a container must not be given. The scan below follows each service's
- * imports from its index.ts, so test files and test helpers (which read DATABASE_URL for tests, MONGODB_URL
- * for the contract suite, CI) are never reached; what is left here is read by service code on purpose.
+ * Variables the code reads that a container is not given: state production never uses, optional tracing, and
+ * defaults that serve. The scan below follows each service's imports from its index.ts, so test files and test
+ * helpers (which read DATABASE_URL for tests, MONGODB_URL for the contract suite, CI) are never reached; what
+ * is left here is read by service code on purpose.
  */
 const NOT_FOR_CONTAINERS: Record<string, string> = {
   PALISADE_DATA_DIR: 'holds the generated development secret and signing key, which production never uses',
@@ -37,6 +38,10 @@ const NOT_FOR_CONTAINERS: Record<string, string> = {
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'tracing is off unless set',
   OTEL_TRACES_EXPORTER: 'tracing is off unless set',
   OTEL_SDK_DISABLED: 'tracing is off unless set',
+  OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json unless set',
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json unless set',
+  QUERY_TIMEOUT_MS: "a subgraph's query deadline: 5 s unless set",
+  METRICS_HOST: "where a subgraph serves /metrics: the service's HOST unless set",
 };
 
 function readsOf(service: string): Set<string> {

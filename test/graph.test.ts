@@ -1,5 +1,4 @@
-import { generateDemoData, type AssetRecord, type IncidentRecord } from '../lib/demo-data';
-import { SEVERITY_ID } from '../lib/severity';
+import { generateDemoData, type DemoAsset, type DemoIncident } from '../demo-data';
 import { readOperation, roundTripsSince, snapshotRoundTrips, startGraph, type Graph } from './support/graph';
 
 const DEMO_DATA_SCALE = 0.1;
@@ -24,14 +23,18 @@ afterAll(async () => {
 
 const byName = (a: { name: string; uid: string }, b: { name: string; uid: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.uid < b.uid ? -1 : 1);
 
+/** OCSF severities from least to most severe, as the subgraphs sort and filter them. */
+const SEVERITIES = ['UNKNOWN', 'INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL', 'FATAL'];
+const severityRank = (severity: string) => SEVERITIES.indexOf(severity);
+
 /** acme's open HIGH-or-worse incidents, newest first, as the board asks for them. */
-function expectedBoard(): IncidentRecord[] {
+function expectedBoard(): DemoIncident[] {
   return demo.incidents
-    .filter((i) => i.tenant === 'acme' && i.severityId >= SEVERITY_ID.HIGH && i.severityId <= SEVERITY_ID.FATAL && (i.status === 'NEW' || i.status === 'IN_PROGRESS'))
+    .filter((i) => i.tenant === 'acme' && severityRank(i.severity) >= severityRank('HIGH') && (i.status === 'NEW' || i.status === 'IN_PROGRESS'))
     .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.uid < b.uid ? 1 : -1));
 }
 
-function ownerOf(asset: AssetRecord) {
+function ownerOf(asset: DemoAsset) {
   const owner = asset.ownerUid ? usersByUid.get(asset.ownerUid) : undefined;
   return owner ? { uid: owner.uid, name: owner.name } : null;
 }
@@ -99,7 +102,7 @@ describe('the operations from the issue, through the gateway, with every read sc
     for (const [index, asset] of owned.entries()) {
       const node = profile.ownedAssets.edges[index].node;
       if (asset.kind !== 'DEVICE') continue;
-      const findings = [...asset.vulnerabilities].sort((a, b) => b.severityId - a.severityId || (a.uid < b.uid ? -1 : 1)).slice(0, 5);
+      const findings = [...asset.vulnerabilities].sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || (a.uid < b.uid ? -1 : 1)).slice(0, 5);
       expect(node.hostname).toBe(asset.hostname);
       expect(node.vulnerabilities.edges.map((e: any) => e.node)).toEqual(findings.map((f) => ({ cve: { uid: f.cve.uid, cvss: f.cve.cvss }, severity: f.severity })));
     }

@@ -175,7 +175,7 @@ describe('PostgreSQL is unreachable for the identity subgraph', () => {
       principalSecret: graph.gatewayConfig().principalSecret,
       logger: createLogger('identity', 'silent'),
       demoDataScale: 0,
-      databaseUrl: 'postgres://palisade@127.0.0.1:1/palisade',
+      storeUrl: 'postgres://palisade@127.0.0.1:1/palisade',
     });
     cleanups.push(() => identity.close());
     const { port } = await listen(identity.httpServer, 0, '127.0.0.1');

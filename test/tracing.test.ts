@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { trace } from '@opentelemetry/api';
 import { signDevelopmentToken } from '../gateway/src/authentication/development-key';
-import { createTestDatabase, type TestDatabase } from '../lib/sql/test-database';
+import { createTestDatabase, type TestDatabase } from '../subgraph-kit/sql/test-database';
 import { startTracing, tracingRequested } from '../lib/tracing';
 import { ALL_READ_SCOPES, postGraphQL, readOperation, type GraphQLResponse } from './support/graph';
 
@@ -248,6 +248,8 @@ describe('a request traced across the gateway and the three subgraphs, each its 
       HOME: process.env.HOME ?? dataDir,
       NODE_ENV: 'test',
       HOST: '127.0.0.1',
+      // Each service's metrics listener on a free port, never its fixed default.
+      METRICS_PORT: '0',
       // info: the line each service logs when it listens carries its URL.
       LOG_LEVEL: 'info',
       PRINCIPAL_SECRET: principalSecret,

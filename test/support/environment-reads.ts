@@ -5,9 +5,9 @@ import { dirname, join, resolve } from 'node:path';
 const ENV_READ_PATTERNS = [/\benv\.([A-Z][A-Z0-9_]*)\b(?!\s*=[^=])/g, /\benv\[\s*'([A-Z][A-Z0-9_]*)'\s*\]/g, /\(\s*env\s*,\s*'([A-Z][A-Z0-9_]*)'/g];
 
 /**
- * The project's files a service runs: its entry file and everything that imports by relative path, lib/
- * included. Following imports (rather than reading whole folders) leaves out test helpers, which read
- * DATABASE_URL or MONGODB_URL for tests and are never part of a running service.
+ * The project's files a service runs: its entry file and everything it imports or requires by relative path,
+ * lib/ and subgraph-kit/ included. Following imports (rather than reading whole folders) leaves out test
+ * helpers, which read DATABASE_URL or MONGODB_URL for tests and are never part of a running service.
  */
 export function importClosure(entry: string): string[] {
   const seen = new Set<string>();
@@ -16,7 +16,7 @@ export function importClosure(entry: string): string[] {
     const file = pending.pop()!;
     if (seen.has(file)) continue;
     seen.add(file);
-    for (const match of readFileSync(file, 'utf8').matchAll(/(?:from|import)\s+'(\.{1,2}\/[^']+)'/g)) {
+    for (const match of readFileSync(file, 'utf8').matchAll(/(?:(?:from|import)\s+|require\()'(\.{1,2}\/[^']+)'/g)) {
       const target = resolve(dirname(file), match[1]);
       const found = [`${target}.ts`, join(target, 'index.ts'), target].find((candidate) => candidate.endsWith('.ts') && existsSync(candidate));
       if (found) pending.push(found);

@@ -1,9 +1,3 @@
-// First: tracing (when OTEL_* ask for it) must be set up before the modules below are loaded.
-import './start-tracing';
-import { startSubgraph } from '../../../lib/subgraph-main';
-import { readAssetsConfig } from './config';
-import { createAssetsService, SERVICE_NAME } from './server';
+import { runSubgraph } from '../../../subgraph-kit/run-subgraph';
 
-startSubgraph(SERVICE_NAME, readAssetsConfig, (config, logger) =>
-  createAssetsService({ principalSecret: config.principalSecret, logger, demoDataScale: config.demoDataScale, mongodbUrl: config.mongodbUrl }),
-);
+runSubgraph('assets', () => (require('./server') as typeof import('./server')).assetsSubgraph);

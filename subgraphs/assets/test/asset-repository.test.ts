@@ -1,8 +1,8 @@
-import { DuplicateKeyError, EmbeddedDocumentDatabase, TenantScopedCollection } from '../../../lib/documents';
-import { SEVERITY_ID } from '../../../lib/severity';
+import { DuplicateKeyError, EmbeddedDocumentDatabase, prepareCollection, TenantScopedCollection } from '../../../subgraph-kit/documents';
+import { SEVERITY_ID } from '../src/data/severity';
 import { ASSETS_COLLECTION, type AssetDocument, type VulnerabilityDocument } from '../src/data/asset-document';
 import { ASSET_INDEXES, AssetRepository, assetCursorKey, type AssetFilter } from '../src/data/asset-repository';
-import { prepareAssetStore } from '../src/data/asset-store';
+import { ASSETS } from '../src/data/asset-store';
 import { vulnerabilityPage } from '../src/data/vulnerability-page';
 import { compareStrings, DEMO_SCALE, demoAssets, logger, sortedByNameThenUid } from './helpers';
 
@@ -17,7 +17,7 @@ describe('AssetRepository on the embedded store', () => {
 
   beforeAll(async () => {
     database = new EmbeddedDocumentDatabase();
-    await prepareAssetStore(database, { demoDataScale: DEMO_SCALE, logger });
+    await prepareCollection(database, ASSETS, { demoDataScale: DEMO_SCALE, logger });
     acme = new AssetRepository(new TenantScopedCollection(database.collection<AssetDocument>(ASSETS_COLLECTION), 'acme'));
   });
 
@@ -104,10 +104,10 @@ describe('AssetRepository on the embedded store', () => {
   });
 });
 
-describe('prepareAssetStore', () => {
+describe('the assets collection, prepared', () => {
   test('creates the declared indexes, so a second asset with the same tenant and uid is refused', async () => {
     const database = new EmbeddedDocumentDatabase();
-    await prepareAssetStore(database, { demoDataScale: 0, logger });
+    await prepareCollection(database, ASSETS, { demoDataScale: 0, logger });
     const collection = database.collection<AssetDocument>(ASSETS_COLLECTION);
     const [asset] = demoAssets('acme');
     await collection.insertOne(asset);
@@ -129,12 +129,12 @@ describe('prepareAssetStore', () => {
   test('seeds the demo assets once, and nothing at scale 0', async () => {
     const database = new EmbeddedDocumentDatabase();
     const collection = database.collection<AssetDocument>(ASSETS_COLLECTION);
-    await prepareAssetStore(database, { demoDataScale: 0, logger });
+    await prepareCollection(database, ASSETS, { demoDataScale: 0, logger });
     expect(await collection.countDocuments({})).toBe(0);
-    await prepareAssetStore(database, { demoDataScale: DEMO_SCALE, logger });
+    await prepareCollection(database, ASSETS, { demoDataScale: DEMO_SCALE, logger });
     const seeded = await collection.countDocuments({});
     expect(seeded).toBe(demoAssets('acme').length + demoAssets('globex').length);
-    await prepareAssetStore(database, { demoDataScale: DEMO_SCALE, logger });
+    await prepareCollection(database, ASSETS, { demoDataScale: DEMO_SCALE, logger });
     expect(await collection.countDocuments({})).toBe(seeded);
   });
 });

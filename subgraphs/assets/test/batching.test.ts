@@ -1,4 +1,4 @@
-import { TenantScopedCollection } from '../../../lib/documents';
+import { TenantScopedCollection } from '../../../subgraph-kit/documents';
 import { ASSETS_COLLECTION, type AssetDocument } from '../src/data/asset-document';
 import { AssetRepository } from '../src/data/asset-repository';
 import { createAssetLoaders } from '../src/data/loaders';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { generateDemoData } from '../../../lib/demo-data';
-import { EmbeddedDocumentDatabase } from '../../../lib/documents';
+import { demoAssetDocuments } from '../src/data/demo-assets';
+import { EmbeddedDocumentDatabase } from '../../../subgraph-kit/documents';
 import { createLogger } from '../../../lib/logger';
 import type { Principal } from '../../../lib/principal';
 import type { AssetDocument } from '../src/data/asset-document';
@@ -19,7 +19,7 @@ export const GLOBEX = principalOf('globex');
 
 /** The same deterministic demo data the service seeds, read independently as the expected answers. */
 export function demoAssets(tenant: string): AssetDocument[] {
-  return generateDemoData({ scale: DEMO_SCALE }).assets.filter((asset) => asset.tenant === tenant);
+  return demoAssetDocuments(DEMO_SCALE).filter((asset) => asset.tenant === tenant);
 }
 
 /** Byte order, as MongoDB sorts strings. */

@@ -1,4 +1,4 @@
-import { encodeCursor } from '../../../lib/connection';
+import { encodeCursor } from '../../../subgraph-kit/connection';
 import type { AssetDocument } from '../src/data/asset-document';
 import { ACME, demoAssets, execute, GLOBEX, sortedByNameThenUid, startAssetsService, type TestService } from './helpers';
 
@@ -76,7 +76,7 @@ describe('assets subgraph operations', () => {
           fixAvailable: v.fixAvailable,
           firstSeenAt: v.firstSeenAt.toISOString(),
           lastSeenAt: v.lastSeenAt.toISOString(),
-          cve: { uid: v.cve.uid, title: v.cve.title, cvss: v.cve.cvss, epss: v.cve.epss, publishedAt: v.cve.publishedAt.toISOString() },
+          cve: { uid: v.cve.uid, title: v.cve.title, cvss: v.cve.cvss, epss: v.cve.epss, publishedAt: v.cve.publishedAt?.toISOString() },
         })),
       );
     });
@@ -244,6 +244,8 @@ describe('assets subgraph operations', () => {
       ['assets after of another list', `{ assets(after: "${vulnerabilityCursor}") { totalCount } }`, 'after'],
       ['vulnerabilities first above 100', `{ asset(uid: "${acmeAssets[0].uid}") { vulnerabilities(first: 1000) { totalCount } } }`, 'first'],
       ['vulnerabilities after of another list', `{ asset(uid: "${acmeAssets[0].uid}") { vulnerabilities(after: "${encodeCursor(['name', 'uid'])}") { totalCount } } }`, 'after'],
+      ['an Asset representation without a uid', '{ _entities(representations: [{ __typename: "Asset" }]) { ... on Asset { uid } } }', 'representations'],
+      ['a User representation with a uid that is not a string', '{ _entities(representations: [{ __typename: "User", uid: 7 }]) { ... on User { ownedAssets { totalCount } } } }', 'representations'],
     ])('%s', async (_, query, argumentName) => {
       const result = await execute(t.service, ACME, query);
       expect(result.errors).toHaveLength(1);

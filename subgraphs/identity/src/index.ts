@@ -1,9 +1,3 @@
-// First: tracing (when OTEL_* ask for it) must be set up before the modules below are loaded.
-import './start-tracing';
-import { startSubgraph } from '../../../lib/subgraph-main';
-import { readIdentityConfig } from './config';
-import { createIdentityService, SERVICE_NAME } from './server';
+import { runSubgraph } from '../../../subgraph-kit/run-subgraph';
 
-startSubgraph(SERVICE_NAME, readIdentityConfig, (config, logger) =>
-  createIdentityService({ principalSecret: config.principalSecret, logger, demoDataScale: config.demoDataScale, databaseUrl: config.databaseUrl }),
-);
+runSubgraph('identity', () => (require('./server') as typeof import('./server')).identitySubgraph);

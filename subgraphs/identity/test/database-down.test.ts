@@ -1,7 +1,7 @@
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { listen } from '../../../lib/http-server';
 import { PRINCIPAL_HEADER, signPrincipal } from '../../../lib/principal';
-import { createTestDatabase, type TestDatabase } from '../../../lib/sql/test-database';
+import { createTestDatabase, type TestDatabase } from '../../../subgraph-kit/sql/test-database';
 import { createIdentityService, type IdentityService } from '../src/server';
 import { PRINCIPAL_SECRET, principalOf, silentLogger, type Result } from './support';
 
@@ -10,7 +10,7 @@ const UNAVAILABLE = [
 ];
 
 async function startOn(databaseUrl: string): Promise<{ service: IdentityService; url: string }> {
-  const service = await createIdentityService({ databaseUrl, principalSecret: PRINCIPAL_SECRET, logger: silentLogger, demoDataScale: 0.01 });
+  const service = await createIdentityService({ storeUrl: databaseUrl, principalSecret: PRINCIPAL_SECRET, logger: silentLogger, demoDataScale: 0.01 });
   const address = await listen(service.httpServer, 0, '127.0.0.1');
   return { service, url: `http://127.0.0.1:${address.port}` };
 }

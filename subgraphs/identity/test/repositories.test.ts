@@ -1,5 +1,4 @@
 import { AccountRepository } from '../src/data/account-repository';
-import { allForEachKey, oneForEachKey } from '../src/data/batch';
 import { GroupRepository } from '../src/data/group-repository';
 import { RoleRepository } from '../src/data/role-repository';
 import { UserRepository } from '../src/data/user-repository';
@@ -8,22 +7,6 @@ import { demo, principalOf, startIdentity, usersOf, type IdentityFixture } from 
 const acmeUsers = usersOf('acme');
 const acmeGroups = demo.groups.filter((g) => g.tenant === 'acme');
 const globexUser = usersOf('globex')[0];
-
-describe('batch results', () => {
-  it('gives one row per key in key order, null for a key without a row', () => {
-    const rows = [{ uid: 'b' }, { uid: 'a' }];
-    expect(oneForEachKey(['a', 'missing', 'b'], rows, (r) => r.uid)).toEqual([{ uid: 'a' }, null, { uid: 'b' }]);
-  });
-
-  it('gives the rows of each key in row order without the key column, an empty list for a key without rows', () => {
-    const rows = [
-      { userUid: 'u2', uid: 'g1' },
-      { userUid: 'u1', uid: 'g2' },
-      { userUid: 'u2', uid: 'g3' },
-    ];
-    expect(allForEachKey(['u1', 'u2', 'u3'], rows, 'userUid')).toEqual([[{ uid: 'g2' }], [{ uid: 'g1' }, { uid: 'g3' }], []]);
-  });
-});
 
 describe('identity repositories and loaders', () => {
   let fixture: IdentityFixture;

@@ -1,4 +1,4 @@
-import { PreparedDatabase } from '../../../lib/sql';
+import { MigratedDatabase } from '../../../subgraph-kit/sql';
 import { READER_ROLE, tenantSql } from '../src/data/tenant-sql';
 import { startIdentity, usersOf, type IdentityFixture } from './support';
 
@@ -6,11 +6,11 @@ const TABLES = ['users', 'groups', 'roles', 'accounts', 'group_memberships', 'ro
 
 describe('row-level security in the identity database', () => {
   let fixture: IdentityFixture;
-  let store: PreparedDatabase;
+  let store: MigratedDatabase;
 
   beforeAll(async () => {
     fixture = await startIdentity();
-    store = new PreparedDatabase(fixture.testDatabase.database, async () => undefined);
+    store = new MigratedDatabase(fixture.testDatabase.database, async () => undefined);
   });
   afterAll(() => fixture.close());
 

@@ -1,8 +1,8 @@
 import { DatabaseError } from 'pg';
-import { generateDemoData } from '../../../lib/demo-data';
-import { PostgresDatabase, type SqlDatabase } from '../../../lib/sql';
-import { createTestDatabase, type TestDatabase } from '../../../lib/sql/test-database';
-import { prepareIdentityDatabase } from '../src/data/prepare';
+import { generateDemoData } from '../../../demo-data';
+import { PostgresDatabase, setUpSqlDatabase, type SqlDatabase } from '../../../subgraph-kit/sql';
+import { createTestDatabase, type TestDatabase } from '../../../subgraph-kit/sql/test-database';
+import { IDENTITY_DATABASE } from '../src/data/identity-database';
 import { seedDemoData } from '../src/data/seed';
 import { silentLogger } from './support';
 
@@ -17,7 +17,7 @@ describe('identity schema and demo data', () => {
   beforeAll(async () => {
     testDatabase = await createTestDatabase();
     database = testDatabase.database;
-    await prepareIdentityDatabase(database, 0, silentLogger);
+    await setUpSqlDatabase(database, IDENTITY_DATABASE, { demoDataScale: 0, logger: silentLogger });
   });
   afterAll(() => testDatabase.close());
 

@@ -1,4 +1,4 @@
-import { encodeCursor } from '../../../lib/connection';
+import { encodeCursor } from '../../../subgraph-kit/connection';
 import { demo, execute, startIdentity, usersOf, type IdentityFixture, type Result } from './support';
 
 const acmeUsers = usersOf('acme');

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { GraphQLFormattedError } from 'graphql';
-import { generateDemoData } from '../../../lib/demo-data';
-import { createLogger } from '../../../lib/logger';
+import { generateDemoData } from '../../../demo-data';
+import { createLogger, type Logger } from '../../../lib/logger';
 import type { Principal } from '../../../lib/principal';
-import { createTestDatabase, type TestDatabase } from '../../../lib/sql/test-database';
+import { createTestDatabase, type TestDatabase } from '../../../subgraph-kit/sql/test-database';
 import { createIdentityService, type IdentityService } from '../src/server';
 
 export const PRINCIPAL_SECRET = randomBytes(32);
@@ -24,9 +24,9 @@ export interface IdentityFixture {
 }
 
 /** The identity service over a fresh database of its own, seeded with the demo data at TEST_SCALE. */
-export async function startIdentity(demoDataScale = TEST_SCALE): Promise<IdentityFixture> {
+export async function startIdentity(demoDataScale = TEST_SCALE, logger: Logger = silentLogger): Promise<IdentityFixture> {
   const testDatabase = await createTestDatabase();
-  const service = await createIdentityService({ database: testDatabase.database, principalSecret: PRINCIPAL_SECRET, logger: silentLogger, demoDataScale });
+  const service = await createIdentityService({ database: testDatabase.database, principalSecret: PRINCIPAL_SECRET, logger, demoDataScale });
   return {
     service,
     testDatabase,

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { ApolloServer } from '@apollo/server';
-import { generateDemoData } from '../../../lib/demo-data';
-import { EmbeddedDocumentDatabase, openDocumentDatabase, type DocumentDatabase } from '../../../lib/documents';
+import { demoIncidentDocuments } from '../src/data/demo-incidents';
+import { EmbeddedDocumentDatabase, openDocumentDatabase, type DocumentDatabase } from '../../../subgraph-kit/documents';
 import { createLogger } from '../../../lib/logger';
 import type { Principal } from '../../../lib/principal';
-import { SEVERITY_ID } from '../../../lib/severity';
-import type { SubgraphContext } from '../../../lib/subgraph-server';
+import { SEVERITY_ID } from '../src/data/severity';
+import type { SubgraphContext } from '../../../subgraph-kit/server';
 import { INCIDENTS_COLLECTION, type IncidentDocument, type IncidentStatus } from '../src/data/incident-document';
 import type { IncidentLoaders } from '../src/data/loaders';
 import { createIncidentsService, type IncidentsService } from '../src/server';
@@ -23,7 +23,7 @@ export const GLOBEX = principal('globex');
 let demo: IncidentDocument[] | undefined;
 /** The demo incidents every service in these tests is seeded with (scale DEMO_SCALE). */
 export function demoIncidents(tenant?: string): IncidentDocument[] {
-  demo ??= generateDemoData({ scale: DEMO_SCALE }).incidents;
+  demo ??= demoIncidentDocuments(DEMO_SCALE);
   return tenant ? demo.filter((incident) => incident.tenant === tenant) : demo;
 }
 

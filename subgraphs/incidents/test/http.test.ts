@@ -1,9 +1,10 @@
 import type { AddressInfo } from 'node:net';
-import { EmbeddedDocumentDatabase } from '../../../lib/documents';
-import { listen } from '../../../lib/http-server';
+import pino from 'pino';
+import { EmbeddedDocumentDatabase } from '../../../subgraph-kit/documents';
+import { close, listen } from '../../../lib/http-server';
 import { PRINCIPAL_HEADER, signPrincipal } from '../../../lib/principal';
-import type { IncidentsService } from '../src/server';
-import { ACME, createTestService, PRINCIPAL_SECRET, type GraphQLResult } from './helpers';
+import { createIncidentsService, type IncidentsService } from '../src/server';
+import { ACME, createTestService, demoIncidents, PRINCIPAL_SECRET, type GraphQLResult } from './helpers';
 
 const QUERY = JSON.stringify({ query: '{ incidents(first: 1) { totalCount edges { node { uid tenant } } } }' });
 
@@ -54,6 +55,22 @@ describe('incidents subgraph over HTTP', () => {
     expect(body.data?.incidents.edges[0].node.tenant).toBe('acme');
   });
 
+  it('refuses 20,000 statuses in one filter before any store round trip, with 200 and BAD_USER_INPUT naming the list', async () => {
+    const statuses = Array.from({ length: 20_000 }, (_, i) => (i % 2 ? 'NEW' : 'IN_PROGRESS'));
+    const before = database.stats.roundTrips;
+    const response = await post(
+      { [PRINCIPAL_HEADER]: signPrincipal(ACME, PRINCIPAL_SECRET) },
+      JSON.stringify({ query: 'query ($s: [IncidentStatus!]) { incidents(first: 5, filter: { status: $s }) { totalCount } }', variables: { s: statuses } }),
+    );
+    expect(response.status).toBe(200);
+    const body = await graphQLBody(response);
+    expect(body.data).toBeUndefined();
+    expect(body.errors).toEqual([
+      expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT', argumentName: 'filter.status', maximum: 500, value: 20_000 } }),
+    ]);
+    expect(database.stats.roundTrips).toBe(before);
+  });
+
   it('answers health and readiness', async () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${url}/readyz`);
@@ -77,5 +94,55 @@ describe('incidents subgraph over HTTP', () => {
     expect(ready.status).toBe(503);
     expect(await ready.json()).toEqual({ ready: false, checks: { database: 'unavailable' } });
     expect((await post()).status).toBe(401);
+  });
+});
+
+describe('incidents subgraph with a query past its deadline', () => {
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+  let service: IncidentsService;
+  let url: string;
+
+  beforeAll(async () => {
+    // Demo scale 1: each tenant's list spans several slices of the embedded store's scan, where it looks at the deadline.
+    service = await createIncidentsService({ principalSecret: PRINCIPAL_SECRET, logger, demoDataScale: 1, queryTimeoutMs: 1, database: new EmbeddedDocumentDatabase() });
+    const address = await listen(service.httpServer, 0, '127.0.0.1');
+    url = `http://127.0.0.1:${address.port}`;
+  });
+  afterAll(async () => {
+    await close(service.httpServer);
+    await service.close();
+  });
+
+  it('answers that field alone with DEADLINE_EXCEEDED and HTTP 200, serves the rest, logs a warning without a stack, and keeps /healthz answering', async () => {
+    const [incident] = demoIncidents('acme');
+    const statuses = Array.from({ length: 500 }, (_, i) => ['NEW', 'IN_PROGRESS', 'ON_HOLD', 'RESOLVED', 'CLOSED'][i % 5]);
+    const heavy = fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [PRINCIPAL_HEADER]: signPrincipal(ACME, PRINCIPAL_SECRET) },
+      body: JSON.stringify({
+        query: 'query ($s: [IncidentStatus!], $uid: ID!) { incidents(first: 5, filter: { status: $s }) { totalCount } incident(uid: $uid) { uid } }',
+        variables: { s: statuses, uid: incident.uid },
+      }),
+    });
+    const health = await fetch(`${url}/healthz`);
+    expect(health.status).toBe(200);
+
+    const response = await heavy;
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as GraphQLResult;
+    expect(body.data).toEqual({ incidents: null, incident: { uid: incident.uid } });
+    expect(body.errors).toEqual([
+      {
+        message: 'The incidents subgraph stopped this query at its deadline of 1 ms; narrow the filter or ask for fewer items, then try again',
+        locations: [{ line: 1, column: 44 }],
+        path: ['incidents'],
+        extensions: { code: 'DEADLINE_EXCEEDED', serviceName: 'incidents', timeoutMs: 1 },
+      },
+    ]);
+    const logged = lines.filter((line) => line.msg === 'a query was stopped at its deadline');
+    expect(logged).toEqual([expect.objectContaining({ level: 40, path: ['incidents'], queryTimeoutMs: 1 })]);
+    expect(lines.filter((line) => (line.level as number) >= 50)).toEqual([]);
+    expect(JSON.stringify(lines)).not.toMatch(/stack/);
   });
 });

@@ -1,4 +1,4 @@
-import { TenantScopedCollection, type Document, type DocumentCollection, type DocumentDatabase } from '../../../lib/documents';
+import { TenantScopedCollection, type Document, type DocumentCollection, type DocumentDatabase } from '../../../subgraph-kit/documents';
 import { INCIDENTS_COLLECTION, type IncidentDocument, type IncidentStatus } from '../src/data/incident-document';
 import { IncidentCommands } from '../src/data/incident-commands';
 import { IncidentRepository } from '../src/data/incident-repository';

@@ -1,4 +1,4 @@
-import type { DocumentDatabase } from '../../../lib/documents';
+import type { DocumentDatabase } from '../../../subgraph-kit/documents';
 import type { IncidentsService } from '../src/server';
 import { ACME, GLOBEX, createTestService, demoIncidents, describeSkippedMongo, discard, execute, newestFirst, STORES } from './helpers';
 
@@ -79,6 +79,18 @@ describe.each(STORES)('incidents subgraph on the $name', (store) => {
       expect(next.data?.incidents.edges.map((e: { node: { uid: string } }) => e.node.uid)).toEqual(acme.slice(5, 10).map((i) => i.uid));
     });
 
+    it('serves first: null as the page size the SDL declares (first: Int = 20), on the root list and on an entity', async () => {
+      const incidentsOf = (uid: string) => acme.filter((i) => i.assigneeUid === uid || i.affectedUserUids.includes(uid)).length;
+      const user = acmeUsers.reduce((most, uid) => (incidentsOf(uid) > incidentsOf(most) ? uid : most));
+      const result = await execute(service, ACME, 'query ($first: Int, $r: [_Any!]!) { incidents(first: $first) { edges { node { uid } } } _entities(representations: $r) { ... on User { incidents(first: null) { edges { node { uid } } } } } }', {
+        first: null,
+        r: [{ __typename: 'User', uid: user }],
+      });
+      expect(result.errors).toBeUndefined();
+      expect(result.data?.incidents.edges).toHaveLength(20);
+      expect(result.data?._entities[0].incidents.edges).toHaveLength(Math.min(20, incidentsOf(user)));
+    });
+
     it('filters a list with a literal filter, as the gateway forwards one', async () => {
       const result = await execute(service, ACME, '{ incidents(first: 100, filter: { status: [CLOSED], severityAtLeast: CRITICAL }) { totalCount edges { node { status severity } } } }');
       const expected = acme.filter((i) => i.status === 'CLOSED' && ['CRITICAL', 'FATAL'].includes(i.severity));
@@ -94,6 +106,8 @@ describe.each(STORES)('incidents subgraph on the $name', (store) => {
       ['a createdAfter literal that is not a DateTime', '{ incidents(filter: { createdAfter: "last tuesday" }) { totalCount } }', 'filter.createdAfter'],
       ['a createdBefore without a zone', '{ incidents(filter: { createdBefore: "2026-03-01T00:00:00" }) { totalCount } }', 'filter.createdBefore'],
       ['an empty status list on User.incidents', '{ _entities(representations: [{ __typename: "User", uid: "usr-acme-00001" }]) { ... on User { incidents(filter: { status: [] }) { totalCount } } } }', 'filter.status'],
+      ['a User representation without a uid', '{ _entities(representations: [{ __typename: "User" }]) { ... on User { incidents { totalCount } } } }', 'representations'],
+      ['an Incident representation with a uid that is not a string', '{ _entities(representations: [{ __typename: "Incident", uid: 5 }]) { ... on Incident { uid } } }', 'representations'],
     ])('refuses %s with BAD_USER_INPUT naming the argument', async (_, query, argument) => {
       const result = await execute(service, ACME, query);
       expect(result.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argumentName: argument });

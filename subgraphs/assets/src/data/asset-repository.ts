@@ -1,6 +1,6 @@
-import type { CursorKey, PageRequest } from '../../../../lib/connection';
-import type { Document, Filter, IndexSpec, TenantScopedCollection } from '../../../../lib/documents';
-import { severityIdsAtLeast } from '../../../../lib/severity';
+import type { CursorKey, Page, PageRequest } from '../../../../subgraph-kit/connection';
+import type { Document, Filter, IndexSpec, TenantScopedCollection } from '../../../../subgraph-kit/documents';
+import { severityIdsAtLeast } from './severity';
 import type { AssetDocument, AssetKind, Criticality, FindingStatus } from './asset-document';
 
 /** Created at start. Each list query below names the index that serves it. */
@@ -18,12 +18,6 @@ export interface AssetFilter {
   ownerUid?: string | null;
   /** true: only assets with an open CRITICAL (or FATAL) finding; false: only assets without one. */
   hasOpenCriticalVulnerability?: boolean | null;
-}
-
-/** Up to first + 1 assets in sort order (the extra one only tells that a next page exists), and how many match in all. */
-export interface AssetPage {
-  rows: AssetDocument[];
-  totalCount: number;
 }
 
 /** Findings still waiting for someone: NEW or IN_PROGRESS. */
@@ -52,7 +46,7 @@ export class AssetRepository {
   }
 
   /** A page of assets matching the filter, sorted by name then uid (indexes tenant_name_uid, tenant_owner_*, tenant_kind_*). */
-  async list(filter: AssetFilter, page: PageRequest): Promise<AssetPage> {
+  async list(filter: AssetFilter, page: PageRequest): Promise<Page<AssetDocument>> {
     const matching = filterOf(filter);
     const pageFilter = page.after ? { $and: [matching, afterFilter(page.after)] } : matching;
     const [rows, totalCount] = await Promise.all([
@@ -66,7 +60,7 @@ export class AssetRepository {
    * The same page of owned assets for many owners, in one aggregate (index tenant_owner_name_uid): every
    * owner's assets in order, counted, cut to the page. Owners without assets are absent from the map.
    */
-  async pagesByOwner(ownerUids: readonly string[], page: PageRequest): Promise<Map<string, AssetPage>> {
+  async pagesByOwner(ownerUids: readonly string[], page: PageRequest): Promise<Map<string, Page<AssetDocument>>> {
     const onPage = page.after ? afterExpression(page.after) : true;
     const groups = await this.assets.aggregate<{ _id: string; totalCount: number; rows: AssetDocument[] }>([
       { $match: { ownerUid: { $in: [...ownerUids] } } },

@@ -1,15 +1,7 @@
-import { generateDemoData } from '../../../../lib/demo-data';
-import { prepareCollection, type DocumentDatabase } from '../../../../lib/documents';
-import type { Logger } from '../../../../lib/logger';
+import type { CollectionSetup } from '../../../../subgraph-kit/documents';
 import { ASSETS_COLLECTION, type AssetDocument } from './asset-document';
 import { ASSET_INDEXES } from './asset-repository';
+import { demoAssetDocuments } from './demo-assets';
 
-/** Creates the assets collection's indexes, and seeds the demo assets into an empty one when a scale is given. */
-export function prepareAssetStore(database: DocumentDatabase, options: { demoDataScale: number; logger: Logger }): Promise<void> {
-  return prepareCollection<AssetDocument>(database, {
-    collection: ASSETS_COLLECTION,
-    indexes: ASSET_INDEXES,
-    demo: (scale) => generateDemoData({ scale }).assets,
-    ...options,
-  });
-}
+/** The assets collection: its indexes, created at start, and its demo data, seeded into an empty one. */
+export const ASSETS: CollectionSetup<AssetDocument> = { name: ASSETS_COLLECTION, indexes: ASSET_INDEXES, demo: demoAssetDocuments };

@@ -1,19 +1,18 @@
 import DataLoader from 'dataloader';
-import type { PageRequest } from '../../../../lib/connection';
-import { TenantScopedCollection, type DocumentCollection } from '../../../../lib/documents';
+import type { PageRequest } from '../../../../subgraph-kit/connection';
+import { TenantScopedCollection, type DocumentCollection } from '../../../../subgraph-kit/documents';
+import { createPageLoader, oneForEachKey, type PageLoader } from '../../../../subgraph-kit/loaders';
+import { observedBatch, type SubgraphMetrics } from '../../../../subgraph-kit/metrics';
 import type { Principal } from '../../../../lib/principal';
-import { observedBatch, type SubgraphMetrics } from '../../../../lib/subgraph-metrics';
 import type { AssetDocument } from './asset-document';
-import { AssetRepository, type AssetPage } from './asset-repository';
-
-/** Loads one owner's page of assets; owners asked for the same page in one tick share one aggregate. */
-export type OwnedAssetsLoader = (ownerUid: string, page: PageRequest) => Promise<AssetPage>;
+import { AssetRepository } from './asset-repository';
 
 /** What the resolvers of one request use to reach the data. Created per request, never shared. */
 export interface AssetLoaders {
   repository: AssetRepository;
   assetByUid: DataLoader<string, AssetDocument | null>;
-  ownedAssets: OwnedAssetsLoader;
+  /** One owner's page of assets; owners asked for the same page in one tick share one aggregate. */
+  ownedAssets: PageLoader<PageRequest, AssetDocument>;
 }
 
 /**
@@ -25,31 +24,7 @@ export function createAssetLoaders(collection: DocumentCollection<AssetDocument>
   const repository = new AssetRepository(new TenantScopedCollection(collection, principal.tenant));
   return {
     repository,
-    assetByUid: new DataLoader(
-      observedBatch('assetByUid', metrics, async (uids) => {
-        const byUid = new Map((await repository.findByUids(uids)).map((asset) => [asset.uid, asset]));
-        return uids.map((uid) => byUid.get(uid) ?? null);
-      }),
-    ),
-    ownedAssets: ownedAssetsLoader(repository, metrics),
-  };
-}
-
-/** One DataLoader per distinct page request, so that each batch is one aggregate for owners that ask alike. */
-function ownedAssetsLoader(repository: AssetRepository, metrics: SubgraphMetrics | undefined): OwnedAssetsLoader {
-  const loaders = new Map<string, DataLoader<string, AssetPage>>();
-  return (ownerUid, page) => {
-    const key = JSON.stringify([page.first, page.after ?? null]);
-    let loader = loaders.get(key);
-    if (!loader) {
-      loader = new DataLoader(
-        observedBatch('ownedAssets', metrics, async (ownerUids) => {
-          const pages = await repository.pagesByOwner(ownerUids, page);
-          return ownerUids.map((uid) => pages.get(uid) ?? { rows: [], totalCount: 0 });
-        }),
-      );
-      loaders.set(key, loader);
-    }
-    return loader.load(ownerUid);
+    assetByUid: new DataLoader(observedBatch('assetByUid', metrics, async (uids) => oneForEachKey(uids, await repository.findByUids(uids), (asset) => asset.uid))),
+    ownedAssets: createPageLoader('ownedAssets', metrics, (ownerUids, page) => repository.pagesByOwner(ownerUids, page)),
   };
 }

@@ -1,9 +1,10 @@
-import { toConnection } from '../../../../lib/connection';
-import type { SubgraphContext } from '../../../../lib/subgraph-server';
+import { toConnection, type PageArgs } from '../../../../subgraph-kit/connection';
+import { uidOf, type EntityReference } from '../../../../subgraph-kit/entity-reference';
+import type { SubgraphContext } from '../../../../subgraph-kit/server';
 import type { AssetDocument, AssetKind } from '../data/asset-document';
 import type { AssetLoaders } from '../data/loaders';
 import { vulnerabilityCursorKey, vulnerabilityPage, type VulnerabilityFilter } from '../data/vulnerability-page';
-import { readVulnerabilityPageRequest, type PageArgs } from './page-request';
+import { readVulnerabilityPageRequest } from './page-request';
 
 type Context = SubgraphContext<AssetLoaders>;
 
@@ -20,13 +21,13 @@ const TYPE_OF_KIND: Record<AssetKind, 'Device' | 'CloudResource' | 'Application'
  */
 export const Asset = {
   __resolveType: (asset: AssetDocument) => TYPE_OF_KIND[asset.kind],
-  __resolveReference: (reference: { uid: string }, { loaders }: Context) => loaders.assetByUid.load(reference.uid),
+  __resolveReference: (reference: EntityReference, { loaders }: Context) => loaders.assetByUid.load(uidOf(reference)),
 };
 
 /** A reference resolver for one concrete type: an asset of another kind is not that entity. */
 export function referenceOfKind(kind: AssetKind) {
-  return async (reference: { uid: string }, { loaders }: Context): Promise<AssetDocument | null> => {
-    const asset = await loaders.assetByUid.load(reference.uid);
+  return async (reference: EntityReference, { loaders }: Context): Promise<AssetDocument | null> => {
+    const asset = await loaders.assetByUid.load(uidOf(reference));
     return asset?.kind === kind ? asset : null;
   };
 }
@@ -41,7 +42,6 @@ export const assetFields = {
 
   vulnerabilities(asset: AssetDocument, args: PageArgs & { filter?: VulnerabilityFilter | null }) {
     const page = readVulnerabilityPageRequest(args);
-    const { rows, totalCount } = vulnerabilityPage(asset.vulnerabilities, args.filter ?? {}, page);
-    return toConnection(rows, page.first, totalCount, vulnerabilityCursorKey);
+    return toConnection(vulnerabilityPage(asset.vulnerabilities, args.filter ?? {}, page), page.first, vulnerabilityCursorKey);
   },
 };

@@ -1,10 +1,5 @@
-import { readPageRequest, type PageRequest } from '../../../../lib/connection';
+import { readPageRequest, type PageArgs, type PageRequest } from '../../../../subgraph-kit/connection';
 import { badUserInput } from '../../../../lib/errors';
-
-export interface PageArgs {
-  first?: number | null;
-  after?: string | null;
-}
 
 /** first and after of an asset list; the cursor must hold a name and a uid, as asset cursors do. */
 export function readAssetPageRequest(args: PageArgs): PageRequest {

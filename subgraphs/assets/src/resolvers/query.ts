@@ -1,8 +1,8 @@
-import { toConnection } from '../../../../lib/connection';
-import type { SubgraphContext } from '../../../../lib/subgraph-server';
+import { toConnection, type PageArgs } from '../../../../subgraph-kit/connection';
+import type { SubgraphContext } from '../../../../subgraph-kit/server';
 import { assetCursorKey, type AssetFilter } from '../data/asset-repository';
 import type { AssetLoaders } from '../data/loaders';
-import { readAssetPageRequest, type PageArgs } from './page-request';
+import { readAssetPageRequest } from './page-request';
 
 type Context = SubgraphContext<AssetLoaders>;
 
@@ -11,7 +11,6 @@ export const Query = {
 
   async assets(_: unknown, args: PageArgs & { filter?: AssetFilter | null }, { loaders }: Context) {
     const page = readAssetPageRequest(args);
-    const { rows, totalCount } = await loaders.repository.list(args.filter ?? {}, page);
-    return toConnection(rows, page.first, totalCount, assetCursorKey);
+    return toConnection(await loaders.repository.list(args.filter ?? {}, page), page.first, assetCursorKey);
   },
 };

@@ -1,18 +1,18 @@
-import { toConnection } from '../../../../lib/connection';
-import type { SubgraphContext } from '../../../../lib/subgraph-server';
+import { toConnection, type PageArgs } from '../../../../subgraph-kit/connection';
+import { uidOf, type EntityReference } from '../../../../subgraph-kit/entity-reference';
+import type { SubgraphContext } from '../../../../subgraph-kit/server';
 import { assetCursorKey } from '../data/asset-repository';
 import type { AssetLoaders } from '../data/loaders';
-import { readAssetPageRequest, type PageArgs } from './page-request';
+import { readAssetPageRequest } from './page-request';
 
 type Context = SubgraphContext<AssetLoaders>;
 
 /** identity owns users; this subgraph adds the assets they own. */
 export const User = {
-  __resolveReference: (reference: { uid: string }) => ({ uid: reference.uid }),
+  __resolveReference: (reference: EntityReference) => ({ uid: uidOf(reference) }),
 
   async ownedAssets(user: { uid: string }, args: PageArgs, { loaders }: Context) {
     const page = readAssetPageRequest(args);
-    const { rows, totalCount } = await loaders.ownedAssets(user.uid, page);
-    return toConnection(rows, page.first, totalCount, assetCursorKey);
+    return toConnection(await loaders.ownedAssets(user.uid, page), page.first, assetCursorKey);
   },
 };

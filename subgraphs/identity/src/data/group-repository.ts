@@ -1,7 +1,7 @@
-import type { PageRequest } from '../../../../lib/connection';
-import type { SqlExecutor, SqlParameter } from '../../../../lib/sql';
+import type { Page, PageRequest } from '../../../../subgraph-kit/connection';
+import type { SqlExecutor, SqlParameter } from '../../../../subgraph-kit/sql';
 import { nameKeyAfter } from './keyset';
-import type { GroupRow, Page } from './rows';
+import type { GroupRow } from './rows';
 
 const GROUP_COLUMNS = 'g.uid, g.tenant, g.name, g.description, g.privileges';
 

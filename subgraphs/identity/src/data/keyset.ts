@@ -1,4 +1,4 @@
-import type { PageRequest } from '../../../../lib/connection';
+import type { PageRequest } from '../../../../subgraph-kit/connection';
 import { badUserInput } from '../../../../lib/errors';
 
 /** The (name, uid) of the row a page starts after, or undefined for the first page. */

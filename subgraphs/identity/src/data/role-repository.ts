@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '../../../../lib/sql';
+import type { SqlExecutor } from '../../../../subgraph-kit/sql';
 import type { RoleRow } from './rows';
 
 /** The roles of one tenant. Every statement binds the tenant as $1. */

@@ -51,12 +51,6 @@ export interface AccountRow {
   type: AccountType;
 }
 
-/** One page of a list in sort order: up to first + 1 rows (the extra one only says a next page exists), and the total. */
-export interface Page<T> {
-  rows: T[];
-  totalCount: number;
-}
-
 /** Users and groups are both listed by name, then uid; a cursor holds those two values of the last row seen. */
 export function nameCursorKey(row: { name: string; uid: string }): [string, string] {
   return [row.name, row.uid];

@@ -1,5 +1,5 @@
-import { generateDemoData, type DemoData } from '../../../../lib/demo-data';
-import type { SqlDatabase, SqlExecutor } from '../../../../lib/sql';
+import { generateDemoData, type DemoData } from '../../../../demo-data';
+import type { SqlDatabase, SqlExecutor } from '../../../../subgraph-kit/sql';
 
 type IdentityData = DemoData['identity'];
 

@@ -1,7 +1,7 @@
-import type { PageRequest } from '../../../../lib/connection';
-import type { SqlExecutor, SqlParameter } from '../../../../lib/sql';
+import type { Page, PageRequest } from '../../../../subgraph-kit/connection';
+import type { SqlExecutor, SqlParameter } from '../../../../subgraph-kit/sql';
 import { nameKeyAfter } from './keyset';
-import type { Page, UserRow, UserType } from './rows';
+import type { UserRow, UserType } from './rows';
 
 /** UserFilter as GraphQL hands it over. */
 export interface UserFilter {

@@ -1,14 +1,13 @@
-import { readPageRequest, toConnection } from '../../../../lib/connection';
+import { readPageRequest, toConnection, type PageArgs } from '../../../../subgraph-kit/connection';
 import { nameCursorKey, type GroupRow } from '../data/rows';
-import type { IdentityContext, PageArgs } from './context';
-import { uidOf } from './reference';
+import type { IdentityContext } from './context';
+import { uidOf, type EntityReference } from '../../../../subgraph-kit/entity-reference';
 
 export const Group = {
-  __resolveReference: (reference: { uid?: unknown }, context: IdentityContext) => context.loaders.group.load(uidOf(reference)),
+  __resolveReference: (reference: EntityReference, context: IdentityContext) => context.loaders.group.load(uidOf(reference)),
 
   async members(group: GroupRow, args: PageArgs, context: IdentityContext) {
     const page = readPageRequest(args, 2);
-    const { rows, totalCount } = await context.loaders.membersOfGroup(page).load(group.uid);
-    return toConnection(rows, page.first, totalCount, nameCursorKey);
+    return toConnection(await context.loaders.membersOfGroup(group.uid, page), page.first, nameCursorKey);
   },
 };

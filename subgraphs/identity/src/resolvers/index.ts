@@ -1,4 +1,4 @@
-import { DateTimeScalar } from '../../../../lib/date-time-scalar';
+import { DateTimeScalar } from '../../../../subgraph-kit/date-time-scalar';
 import { Group } from './group';
 import { Query } from './query';
 import { User } from './user';

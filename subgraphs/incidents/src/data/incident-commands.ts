@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { badUserInput, conflict } from '../../../../lib/errors';
-import { SEVERITY_ID, type Severity } from '../../../../lib/severity';
+import { SEVERITY_ID, type Severity } from './severity';
 import type { AssetRole, IncidentDocument, IncidentStatus, TimelineEntryDocument } from './incident-document';
 import type { IncidentRepository } from './incident-repository';
 import { planTransition } from './status-workflow';

@@ -1,5 +1,5 @@
-import type { TenantDocument } from '../../../../lib/documents';
-import type { Severity } from '../../../../lib/severity';
+import type { TenantDocument } from '../../../../subgraph-kit/documents';
+import type { Severity } from './severity';
 
 export type IncidentStatus = 'NEW' | 'IN_PROGRESS' | 'ON_HOLD' | 'RESOLVED' | 'CLOSED';
 export type TimelineEventKind = 'CREATED' | 'STATUS_CHANGED' | 'REOPENED' | 'ASSIGNED' | 'NOTE_ADDED';

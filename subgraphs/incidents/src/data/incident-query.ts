@@ -1,7 +1,7 @@
-import { readPageRequest } from '../../../../lib/connection';
-import type { Filter } from '../../../../lib/documents';
+import { readPageRequest, type PageArgs } from '../../../../subgraph-kit/connection';
+import type { Filter } from '../../../../subgraph-kit/documents';
 import { badUserInput } from '../../../../lib/errors';
-import { severityIdsAtLeast, type Severity } from '../../../../lib/severity';
+import { severityIdsAtLeast, type Severity } from './severity';
 import { readInstantArgument } from '../iso-instant';
 import type { IncidentDocument, IncidentStatus } from './incident-document';
 
@@ -15,9 +15,7 @@ export interface IncidentFilterInput {
   createdBefore?: string | null;
 }
 
-export interface IncidentListArgs {
-  first?: number | null;
-  after?: string | null;
+export interface IncidentListArgs extends PageArgs {
   filter?: IncidentFilterInput | null;
 }
 

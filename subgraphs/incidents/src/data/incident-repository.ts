@@ -1,4 +1,5 @@
-import type { Filter, IndexSpec, TenantScopedCollection, UpdateFilter } from '../../../../lib/documents';
+import type { Page } from '../../../../subgraph-kit/connection';
+import type { Filter, IndexSpec, TenantScopedCollection, UpdateFilter } from '../../../../subgraph-kit/documents';
 import type { IncidentDocument, TimelineEntryDocument } from './incident-document';
 import { afterKey, allOf, INCIDENT_SORT, type IncidentKey, type IncidentListQuery } from './incident-query';
 
@@ -11,12 +12,6 @@ export const INCIDENT_INDEXES: IndexSpec[] = [
   { name: 'tenant_affectedAssetUid_createdAt', key: { tenant: 1, 'affectedAssets.uid': 1, createdAt: -1 } },
   { name: 'tenant_affectedUserUids_createdAt', key: { tenant: 1, affectedUserUids: 1, createdAt: -1 } },
 ];
-
-/** One page of a list: up to first + 1 incidents in sort order (the extra one only says a next page exists). */
-export interface IncidentPage {
-  rows: IncidentDocument[];
-  totalCount: number;
-}
 
 /** The entities whose incident lists this subgraph serves: a user (assignee or affected) or an asset. */
 export type IncidentParent = 'user' | 'asset';
@@ -54,7 +49,7 @@ export class IncidentRepository {
     return this.incidents.findOne({ uid });
   }
 
-  async page(query: IncidentListQuery): Promise<IncidentPage> {
+  async page(query: IncidentListQuery): Promise<Page<IncidentDocument>> {
     const pageConditions = query.after ? [...query.conditions, afterKey(query.after)] : query.conditions;
     const [rows, totalCount] = await Promise.all([
       this.incidents.find(allOf(pageConditions), { sort: INCIDENT_SORT, limit: query.first + 1 }),
@@ -69,7 +64,7 @@ export class IncidentRepository {
    * large the incidents grow), then one `$in` find for the incidents on those pages. Parents with no
    * incident are absent from the map.
    */
-  async pagesByParent(parent: IncidentParent, parentUids: readonly string[], query: IncidentListQuery): Promise<Map<string, IncidentPage>> {
+  async pagesByParent(parent: IncidentParent, parentUids: readonly string[], query: IncidentListQuery): Promise<Map<string, Page<IncidentDocument>>> {
     const uids = [...parentUids];
     const [result] = await this.incidents.aggregate<ParentPagesResult>([
       { $match: allOf([PARENTS[parent].match(uids), ...query.conditions]) },
@@ -92,7 +87,7 @@ export class IncidentRepository {
     ]);
     const pageUids = [...new Set((result?.pages ?? []).flatMap((page) => page.keys.map((key) => key.uid)))];
     const byUid = new Map((pageUids.length > 0 ? await this.findByUids(pageUids) : []).map((incident) => [incident.uid, incident]));
-    const pages = new Map<string, IncidentPage>();
+    const pages = new Map<string, Page<IncidentDocument>>();
     for (const { _id, count } of result?.counts ?? []) pages.set(_id, { rows: [], totalCount: count });
     for (const { _id, keys } of result?.pages ?? []) {
       const page = pages.get(_id);

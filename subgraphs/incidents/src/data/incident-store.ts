@@ -1,15 +1,7 @@
-import { generateDemoData } from '../../../../lib/demo-data';
-import { prepareCollection, type DocumentDatabase } from '../../../../lib/documents';
-import type { Logger } from '../../../../lib/logger';
+import type { CollectionSetup } from '../../../../subgraph-kit/documents';
+import { demoIncidentDocuments } from './demo-incidents';
 import { INCIDENTS_COLLECTION, type IncidentDocument } from './incident-document';
 import { INCIDENT_INDEXES } from './incident-repository';
 
-/** Creates the incidents collection's indexes, and seeds the demo incidents into an empty one when a scale is given. */
-export function prepareIncidentStore(database: DocumentDatabase, options: { demoDataScale: number; logger: Logger }): Promise<void> {
-  return prepareCollection<IncidentDocument>(database, {
-    collection: INCIDENTS_COLLECTION,
-    indexes: INCIDENT_INDEXES,
-    demo: (scale) => generateDemoData({ scale }).incidents,
-    ...options,
-  });
-}
+/** The incidents collection: its indexes, created at start, and its demo data, seeded into an empty one. */
+export const INCIDENTS: CollectionSetup<IncidentDocument> = { name: INCIDENTS_COLLECTION, indexes: INCIDENT_INDEXES, demo: demoIncidentDocuments };

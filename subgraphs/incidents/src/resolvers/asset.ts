@@ -1,4 +1,5 @@
-import type { SubgraphContext } from '../../../../lib/subgraph-server';
+import { uidOf, type EntityReference } from '../../../../subgraph-kit/entity-reference';
+import type { SubgraphContext } from '../../../../subgraph-kit/server';
 import { readIncidentListQuery, type IncidentListArgs } from '../data/incident-query';
 import type { IncidentLoaders } from '../data/loaders';
 import { toIncidentConnection } from './connection';
@@ -7,7 +8,7 @@ type Context = SubgraphContext<IncidentLoaders>;
 
 /** Assets owns assets (Asset is an @interfaceObject here); this subgraph adds their incidents. */
 export const Asset = {
-  __resolveReference: (reference: { uid: string }) => ({ uid: reference.uid }),
+  __resolveReference: (reference: EntityReference) => ({ uid: uidOf(reference) }),
 
   async incidents(asset: { uid: string }, args: IncidentListArgs, { loaders }: Context) {
     const query = readIncidentListQuery(args);

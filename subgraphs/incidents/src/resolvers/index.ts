@@ -1,8 +1,8 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import type { SubgraphContext } from '../../../../lib/subgraph-server';
+import type { SubgraphContext } from '../../../../subgraph-kit/server';
 import type { IncidentLoaders } from '../data/loaders';
 import { Asset } from './asset';
-import { DateTimeScalar } from '../../../../lib/date-time-scalar';
+import { DateTimeScalar } from '../../../../subgraph-kit/date-time-scalar';
 import { Incident } from './incident';
 import { Mutation } from './mutation';
 import { Query } from './query';

@@ -1,4 +1,4 @@
-import type { SubgraphContext } from '../../../../lib/subgraph-server';
+import type { SubgraphContext } from '../../../../subgraph-kit/server';
 import type { AssignIncidentInput, CreateIncidentInput } from '../data/incident-commands';
 import type { IncidentStatus } from '../data/incident-document';
 import type { IncidentLoaders } from '../data/loaders';

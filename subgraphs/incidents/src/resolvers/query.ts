@@ -1,6 +1,6 @@
 import type { IncidentLoaders } from '../data/loaders';
 import { readIncidentListQuery, type IncidentListArgs } from '../data/incident-query';
-import type { SubgraphContext } from '../../../../lib/subgraph-server';
+import type { SubgraphContext } from '../../../../subgraph-kit/server';
 import { toIncidentConnection } from './connection';
 
 type Context = SubgraphContext<IncidentLoaders>;

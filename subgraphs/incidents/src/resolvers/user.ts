@@ -1,4 +1,5 @@
-import type { SubgraphContext } from '../../../../lib/subgraph-server';
+import { uidOf, type EntityReference } from '../../../../subgraph-kit/entity-reference';
+import type { SubgraphContext } from '../../../../subgraph-kit/server';
 import { readIncidentListQuery, type IncidentListArgs } from '../data/incident-query';
 import type { IncidentLoaders } from '../data/loaders';
 import { toIncidentConnection } from './connection';
@@ -7,7 +8,7 @@ type Context = SubgraphContext<IncidentLoaders>;
 
 /** Identity owns users; this subgraph adds their incidents, so a reference is all it needs. */
 export const User = {
-  __resolveReference: (reference: { uid: string }) => ({ uid: reference.uid }),
+  __resolveReference: (reference: EntityReference) => ({ uid: uidOf(reference) }),
 
   async incidents(user: { uid: string }, args: IncidentListArgs, { loaders }: Context) {
     const query = readIncidentListQuery(args);

@@ -1,0 +1,2 @@
+export * from './types';
+export { generateDemoData, DEMO_EPOCH, type DemoDataOptions } from './generate';

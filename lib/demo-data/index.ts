@@ -1,2 +1,0 @@
-export * from './types';
-export { generateDemoData, DEMO_TENANTS, DEMO_EPOCH, type DemoDataOptions } from './generate';

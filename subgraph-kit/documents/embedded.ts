@@ -1,0 +1,259 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { Query, aggregate } from 'mingo';
+import { update as applyUpdate } from 'mingo/updater';
+import { QueryDeadlineExceededError, StoreUnavailableError } from '../store-errors';
+import { observeRoundTrip, type StoreObserver, type StoreStats } from '../store-observer';
+import { EqualityIndexes } from './embedded-index';
+import {
+  DuplicateKeyError,
+  type Document,
+  type DocumentCollection,
+  type DocumentDatabase,
+  type DocumentOperation,
+  type Filter,
+  type FindOptions,
+  type IndexSpec,
+  type UpdateFilter,
+} from './store';
+
+/**
+ * The embedded document store: MongoDB semantics (filters, sort, projection, pipelines, update operators)
+ * evaluated by mingo over documents held in memory. It exists because no MongoDB server runs on the
+ * machines this project is developed on; the same subgraph code runs on MongoDB through the driver.
+ * Documents are cloned on the way in and out, so callers can never alias stored state. It keeps equality
+ * indexes on every field named by a declared index: a filter's equality and $in conditions on those fields
+ * pick the candidate documents, and mingo evaluates the whole filter over the candidates only.
+ *
+ * A read evaluates its candidates a slice at a time and gives the event loop a turn between slices, so one
+ * long scan never holds the process (its health checks, other tenants' requests) for more than a slice; and it
+ * looks at its deadline (queryTimeoutMs) there, as MongoDB does at its yield points for maxTimeMS.
+ */
+export class EmbeddedDocumentDatabase implements DocumentDatabase {
+  readonly kind = 'embedded' as const;
+  readonly stats: Required<StoreStats> = { roundTrips: 0, documentsExamined: 0 };
+  observe?: StoreObserver<DocumentOperation>;
+  queryTimeoutMs?: number;
+  private readonly collections = new Map<string, EmbeddedCollection<Document>>();
+  private closed = false;
+
+  collection<T extends Document>(name: string): DocumentCollection<T> {
+    let collection = this.collections.get(name);
+    if (!collection) {
+      collection = new EmbeddedCollection<Document>(name, this);
+      this.collections.set(name, collection);
+    }
+    return collection as unknown as DocumentCollection<T>;
+  }
+
+  /**
+   * Every collection operation runs through here: it counts the round trip, reports it to the observer, and
+   * fails once the store is closed. `work` gets the operation's deadline. A write runs synchronously, so no
+   * other operation sees it half done; a read may pause between slices (scan), and sees every document as it
+   * was when the read started or as a write replaced it whole, never half updated.
+   */
+  roundTrip<R>(operation: DocumentOperation, work: (deadline: Deadline) => R | Promise<R>): Promise<R> {
+    if (this.closed) throw new StoreUnavailableError('the embedded document store is closed');
+    this.stats.roundTrips += 1;
+    const deadline = new Deadline(operation, this.queryTimeoutMs);
+    return observeRoundTrip(this.observe, operation, async () => work(deadline));
+  }
+
+  async ping(): Promise<void> {
+    if (this.closed) throw new StoreUnavailableError('the embedded document store is closed');
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+/** How many documents a read evaluates between two turns of the event loop and two looks at its deadline. */
+const SCAN_SLICE = 256;
+
+/** When one operation must be done by: queryTimeoutMs after it started, or never without one. */
+class Deadline {
+  private readonly at: number;
+
+  constructor(
+    private readonly operation: DocumentOperation,
+    private readonly timeoutMs: number | undefined,
+  ) {
+    this.at = timeoutMs === undefined ? Infinity : performance.now() + timeoutMs;
+  }
+
+  /** Gives the event loop a turn, then fails with QueryDeadlineExceededError when the time is up. */
+  async pause(): Promise<void> {
+    await nextTurn();
+    if (performance.now() > this.at) throw new QueryDeadlineExceededError(`the embedded document store stopped a ${this.operation} after ${this.timeoutMs} ms`);
+  }
+}
+
+class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
+  /** In insertion order, which is the order of an unsorted find. */
+  private documents: T[] = [];
+  private readonly indexes: IndexSpec[] = [];
+  private readonly equality = new EqualityIndexes<T>();
+
+  constructor(
+    readonly collectionName: string,
+    private readonly database: EmbeddedDocumentDatabase,
+  ) {}
+
+  async find(filter: Filter<T>, options: FindOptions = {}): Promise<T[]> {
+    return this.database.roundTrip('find', (deadline) => this.select(filter, options, deadline));
+  }
+
+  async findOne(filter: Filter<T>, options: Pick<FindOptions, 'projection' | 'sort'> = {}): Promise<T | null> {
+    return this.database.roundTrip('findOne', async (deadline) => (await this.select(filter, { ...options, limit: 1 }, deadline))[0] ?? null);
+  }
+
+  async countDocuments(filter: Filter<T>): Promise<number> {
+    return this.database.roundTrip('count', async (deadline) => (await this.scan(filter as Document, deadline)).length);
+  }
+
+  /** The leading $match stages select the documents a slice at a time (scan); the rest of the pipeline runs over them. */
+  async aggregate<R extends Document = Document>(pipeline: Document[]): Promise<R[]> {
+    return this.database.roundTrip('aggregate', async (deadline) => {
+      const matches = leadingMatches(pipeline);
+      const selected = await this.scan(matches.length > 0 ? { $and: matches } : {}, deadline);
+      return cloneDocument(aggregate(selected, pipeline.slice(matches.length)) as R[]);
+    });
+  }
+
+  async insertOne(doc: T): Promise<void> {
+    await this.insertMany([doc]);
+  }
+
+  async insertMany(docs: T[]): Promise<void> {
+    return this.database.roundTrip('insert', () => {
+      const copies = cloneDocument(docs);
+      // All or nothing: every copy is checked against the stored documents and the ones before it first.
+      this.assertUnique(copies, this.documents);
+      for (const copy of copies) {
+        this.documents.push(copy);
+        this.equality.add(copy);
+      }
+    });
+  }
+
+  async findOneAndUpdate(filter: Filter<T>, update: UpdateFilter<T>): Promise<T | null> {
+    return this.database.roundTrip('update', () => {
+      const query = new Query(filter as Document);
+      const found = this.candidates(filter as Document).find((doc) => query.test(doc));
+      if (!found) return null;
+      const updated = cloneDocument(found);
+      applyUpdate(updated, update as Document);
+      this.assertUnique([updated], this.documents.filter((doc) => doc !== found));
+      // Replaced in one synchronous step: a reader never sees half an update.
+      this.documents[this.documents.indexOf(found)] = updated;
+      this.equality.replace(found, updated);
+      return cloneDocument(updated);
+    });
+  }
+
+  async deleteMany(filter: Filter<T>): Promise<number> {
+    return this.database.roundTrip('delete', () => {
+      const query = new Query(filter as Document);
+      const deleted = new Set(this.candidates(filter as Document).filter((doc) => query.test(doc)));
+      if (deleted.size === 0) return 0;
+      this.documents = this.documents.filter((doc) => !deleted.has(doc));
+      for (const doc of deleted) this.equality.remove(doc);
+      return deleted.size;
+    });
+  }
+
+  async createIndexes(indexes: IndexSpec[]): Promise<void> {
+    return this.database.roundTrip('createIndexes', () => {
+      const added = indexes.filter((index) => !this.indexes.some((existing) => existing.name === index.name));
+      // MongoDB refuses to build a unique index over documents that already break it.
+      for (const index of added) if (index.unique) assertUniqueUnder(index, this.documents, []);
+      this.indexes.push(...added);
+      for (const index of added) for (const path of Object.keys(index.key)) this.equality.addPath(path, this.documents);
+    });
+  }
+
+  private async select(filter: Filter<T>, options: FindOptions, deadline: Deadline): Promise<T[]> {
+    // Unsorted, the first matches in insertion order are the answer: the scan stops once it has them.
+    const enough = options.sort || !options.limit ? Infinity : (options.skip ?? 0) + options.limit;
+    let cursor = new Query({}).find<T>(await this.scan(filter as Document, deadline, enough), options.projection as never);
+    if (options.sort) cursor = cursor.sort(options.sort);
+    if (options.skip) cursor = cursor.skip(options.skip);
+    if (options.limit) cursor = cursor.limit(options.limit);
+    return cloneDocument(cursor.all() as T[]);
+  }
+
+  /**
+   * The stored documents that match a filter, in insertion order, evaluated a slice at a time with a pause
+   * (a turn of the event loop, a look at the deadline) between slices; up to `enough` of them.
+   */
+  private async scan(filter: Document, deadline: Deadline, enough = Infinity): Promise<T[]> {
+    const query = new Query(filter);
+    const candidates = this.candidates(filter);
+    const matched: T[] = [];
+    for (let start = 0; start < candidates.length && matched.length < enough; start += SCAN_SLICE) {
+      if (start > 0) await deadline.pause();
+      for (const doc of candidates.slice(start, start + SCAN_SLICE)) {
+        if (matched.length < enough && query.test(doc)) matched.push(doc);
+      }
+    }
+    return matched;
+  }
+
+  /**
+   * What mingo evaluates a filter over: the documents the equality indexes allow, counted in the stats. A copy
+   * when it is the whole collection, so that a scan that pauses is not handed documents inserted meanwhile.
+   */
+  private candidates(filter: Document): readonly T[] {
+    const candidates = this.equality.candidates(filter, this.documents);
+    this.database.stats.documentsExamined += candidates.length;
+    return candidates === this.documents ? [...candidates] : candidates;
+  }
+
+  private assertUnique(candidates: T[], stored: T[]): void {
+    for (const index of this.indexes) if (index.unique) assertUniqueUnder(index, candidates, stored);
+  }
+}
+
+/** The filters of a pipeline's leading $match stages: every document it passes on meets all of them. */
+function leadingMatches(pipeline: Document[]): Document[] {
+  const matches: Document[] = [];
+  for (const stage of pipeline) {
+    if (!stage || typeof stage !== 'object' || Object.keys(stage).length !== 1 || !('$match' in stage)) break;
+    matches.push(stage.$match as Document);
+  }
+  return matches;
+}
+
+/** Throws DuplicateKeyError when two candidates, or a candidate and a stored document, share the index key. */
+function assertUniqueUnder(index: IndexSpec, candidates: Document[], stored: Document[]): void {
+  const fields = Object.keys(index.key);
+  const seen = new Set(stored.map((doc) => indexKey(doc, fields)));
+  for (const doc of candidates) {
+    const key = indexKey(doc, fields);
+    if (seen.has(key)) throw new DuplicateKeyError(index.name);
+    seen.add(key);
+  }
+}
+
+/** The values a unique index compares, as one string; a missing field counts as null, as in MongoDB. */
+function indexKey(doc: Document, fields: string[]): string {
+  return JSON.stringify(fields.map((f) => valueAt(doc, f) ?? null));
+}
+
+/**
+ * A deep copy of what a document holds (objects, arrays, dates, primitives). Not structuredClone: that builds
+ * its copies in Node's own realm, so under a VM context (Jest) a copied date failed `instanceof Date` in the
+ * code that read it.
+ */
+function cloneDocument<V>(value: V): V {
+  if (value instanceof Date) return new Date(value.getTime()) as V;
+  if (Array.isArray(value)) return value.map(cloneDocument) as V;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, cloneDocument(field)])) as V;
+  }
+  return value;
+}
+
+function valueAt(doc: Document, path: string): unknown {
+  return path.split('.').reduce<unknown>((value, key) => (value as Document | undefined)?.[key], doc);
+}
