@@ -48,7 +48,16 @@ const OPTIONAL_VARIABLES: Record<string, string> = {
   QUERY_TIMEOUT_MS: "defaults to 5 s per subgraph query, below the gateway's SUBGRAPH_TIMEOUT_MS",
   METRICS_PORT: 'defaults to 9401, 9402 and 9403 for identity, assets and incidents',
   METRICS_HOST: 'defaults to HOST',
-  CLIENT_POLICIES: 'JSON overrides of the per-kind limits and budgets; the defaults in gateway/src/client-policy.ts serve without it',
+  CLIENT_POLICIES: "JSON overrides of the per-kind limits and budgets; each behaviour's defaults (gateway/src/*/config.ts) serve without it",
+  IDENTITY_URL: 'the older name of SUBGRAPH_IDENTITY_URL, which the gateway ConfigMap sets',
+  ASSETS_URL: 'the older name of SUBGRAPH_ASSETS_URL, which the gateway ConfigMap sets',
+  INCIDENTS_URL: 'the older name of SUBGRAPH_INCIDENTS_URL, which the gateway ConfigMap sets',
+  MAX_IN_FLIGHT_PER_CALLER: 'defaults to 8 requests in flight per caller',
+  MAX_IN_FLIGHT_PER_TENANT: 'defaults to 32 requests in flight per tenant',
+  ADMISSION_WAIT_MS: 'defaults to 5 s of waiting for room before a 429',
+  CORS_ORIGINS: 'no browser origin in production unless an overlay lists your frontends',
+  EXPLORER: 'off in production unless an overlay turns it on',
+  EXPLORER_OPERATIONS: 'the example operations the image ships (schema/operations), used only when the explorer is on',
   INTROSPECTION: 'defaults to nobody in production',
   AUDIT_LOG: 'defaults to stdout, which the cluster collects',
   BATCH_MAX_OPERATIONS: 'defaults to 0: array batching off',
@@ -352,6 +361,19 @@ function rulesFor(deployment: Deployment, direction: 'ingress' | 'egress'): { po
 
 const rulePorts = (rule: NetworkPolicyRule) => (rule.ports ?? []).map((p) => p.port);
 
+/** Each service's metrics listener (METRICS_PORT in its image), which only Prometheus may reach. */
+const METRICS_PORTS: Record<string, number> = { gateway: 9400, identity: 9401, assets: 9402, incidents: 9403 };
+
+/** Peers that are the Prometheus pods of the monitoring namespace, and nothing else. */
+function admitsOnlyTheScraper(peers: NonNullable<NetworkPolicyRule['from']>): boolean {
+  return (
+    peers.length > 0 &&
+    peers.every(
+      (peer) => !peer.ipBlock && peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'monitoring' && peer.podSelector?.matchLabels?.['app.kubernetes.io/name'] === 'prometheus',
+    )
+  );
+}
+
 describe('deploy/base kustomization', () => {
   it('lists every manifest file in deploy/base, each of which exists, and leaves the secret example out', () => {
     const problems: string[] = [];
@@ -484,7 +506,7 @@ describe('deploy/base services', () => {
     const gateway = deploymentOf('gateway');
     const provided = providedVariables(mainContainer(gateway));
     for (const subgraph of SUBGRAPHS) {
-      const name = `${subgraph.toUpperCase()}_URL`;
+      const name = `SUBGRAPH_${subgraph.toUpperCase()}_URL`;
       const expected = `http://${subgraph}:${defaultPort(subgraph)}/graphql`;
       if (provided.get(name)?.value !== expected) problems.push(`${at(gateway)}: ${name} is ${provided.get(name)?.value ?? 'not set'}, expected ${expected}`);
     }
@@ -704,7 +726,7 @@ describe('deploy/base network policies', () => {
     expect(problems).toEqual([]);
   });
 
-  it('lets only the gateway reach each subgraph, and only on its port', () => {
+  it('lets only the gateway reach each subgraph, and only on its port; only the scraper reaches its metrics port', () => {
     const problems: string[] = [];
     for (const subgraph of SUBGRAPHS) {
       const deployment = deploymentOf(subgraph);
@@ -713,6 +735,10 @@ describe('deploy/base network policies', () => {
       if (rules.length === 0) problems.push(`deploy/base/network-policies.yaml: ${subgraph}: no ingress is allowed, so the gateway cannot reach it`);
       for (const { policy, rule } of rules) {
         const peers = rule.from ?? [];
+        if (rulePorts(rule).join() === String(METRICS_PORTS[subgraph])) {
+          if (!admitsOnlyTheScraper(peers)) problems.push(`${at(policy, subgraph)}: the metrics port admits more than the Prometheus scraper`);
+          continue;
+        }
         const fromGatewayOnly = peers.length > 0 && peers.every((peer) => !peer.namespaceSelector && !peer.ipBlock && selectedDeployments(peer.podSelector).join() === 'gateway');
         if (!fromGatewayOnly) problems.push(`${at(policy, subgraph)}: an ingress rule admits more than the gateway pods`);
         if (rulePorts(rule).join() !== String(port)) problems.push(`${at(policy, subgraph)}: an ingress rule opens ports [${rulePorts(rule).join(', ')}], expected only ${port}`);

@@ -33,6 +33,9 @@ const DATABASES = ['postgres', 'mongo', 'redis'];
  * is left here is read by service code on purpose.
  */
 const NOT_FOR_CONTAINERS: Record<string, string> = {
+  IDENTITY_URL: 'the older name of SUBGRAPH_IDENTITY_URL, which the gateway is given',
+  ASSETS_URL: 'the older name of SUBGRAPH_ASSETS_URL, which the gateway is given',
+  INCIDENTS_URL: 'the older name of SUBGRAPH_INCIDENTS_URL, which the gateway is given',
   PALISADE_DATA_DIR: 'holds the generated development secret and signing key, which production never uses',
   OTEL_EXPORTER_OTLP_ENDPOINT: 'tracing is off unless set; add it to a service to export spans to a collector',
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'tracing is off unless set',
