@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   buildSchema,
@@ -11,8 +13,13 @@ import {
 } from 'graphql';
 import { readRequirements } from '../gateway/src/authorization/requirements';
 import { apiSchemaFromSupergraph } from '../gateway/src/persisted-operations/api-schema';
+import { buildManifest, readOperationFiles } from '../gateway/src/persisted-operations/build-manifest';
+import { GENERATED_DIR } from '../codegen';
+import * as typed from '../schema/generated/graphql';
+import { IncidentBoardDocument, PartnerIncidentsDocument, type TypedDocumentString } from '../schema/generated/graphql';
 import { API_SCHEMA_FILE, apiSchemaSdl, requirementLines } from '../scripts/api-schema';
 import { SUPERGRAPH_FILE } from '../scripts/supergraph';
+import { startGraph, type Graph } from './support/graph';
 
 const rootDir = join(__dirname, '..');
 const supergraphSdl = readFileSync(join(rootDir, SUPERGRAPH_FILE), 'utf8');
@@ -91,5 +98,116 @@ describe('schema/api.graphql, the client schema', () => {
     [{ authenticated: true, scopes: null, policies: null }, ['Requires an authenticated caller']],
   ])('words %j as %j (outer list OR, inner list AND)', (requirement, lines) => {
     expect(requirementLines(requirement)).toEqual(lines);
+  });
+});
+
+/** The codegen CLI that `npm run codegen` runs, or why it cannot run here. */
+function codegenCli(): { bin: string } | { skip: string } {
+  let packageFile: string;
+  try {
+    packageFile = require.resolve('@graphql-codegen/cli/package.json');
+  } catch {
+    return { skip: '@graphql-codegen/cli is not installed (npm install installs it as a devDependency)' };
+  }
+  const { bin } = JSON.parse(readFileSync(packageFile, 'utf8')) as { bin: Record<string, string> };
+  return { bin: join(packageFile, '..', bin['graphql-codegen']) };
+}
+
+const cli = codegenCli();
+const withCli = 'bin' in cli ? it : it.skip;
+if ('skip' in cli) console.log(`Skipping the typed documents' freshness check: ${cli.skip}`);
+
+describe('schema/generated, the typed documents (npm run codegen)', () => {
+  withCli('is what npm run codegen writes from schema/api.graphql and schema/operations now (otherwise run npm run codegen)', () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'palisade-codegen-'));
+    try {
+      // The project's codegen.ts, writing into the scratch folder, through the CLI that npm run codegen runs.
+      const outputDir = join(scratch, 'generated/');
+      writeFileSync(
+        join(scratch, 'codegen.ts'),
+        `import { codegenConfig } from ${JSON.stringify(join(rootDir, 'codegen'))};\nexport default codegenConfig(${JSON.stringify(outputDir)});\n`,
+      );
+      const run = spawnSync(process.execPath, [(cli as { bin: string }).bin, '--config', join(scratch, 'codegen.ts')], { cwd: rootDir, encoding: 'utf8', timeout: 60_000 });
+      if (run.status !== 0) throw new Error(`graphql-codegen exited with ${run.status ?? run.signal}:\n${run.stdout}\n${run.stderr}`);
+      const committedDir = join(rootDir, GENERATED_DIR);
+      const fresh = readdirSync(outputDir).sort();
+      expect(readdirSync(committedDir).sort()).toEqual(fresh);
+      for (const file of fresh) {
+        if (readFileSync(join(committedDir, file), 'utf8') !== readFileSync(join(outputDir, file), 'utf8')) {
+          throw new Error(`${GENERATED_DIR}${file} is out of date with schema/api.graphql and schema/operations: run npm run codegen`);
+        }
+      }
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it('gives each operation the persisted id that npm run pq:build lists it under, as sha256:<hex>', () => {
+    const schema = apiSchemaFromSupergraph(supergraphSdl);
+    // The folders the README's pq:build commands read: the shared manifest and partner-x's.
+    const listed = new Map<string, string>();
+    for (const folder of ['schema/operations', 'schema/operations/partner']) {
+      const outcome = buildManifest(readOperationFiles(join(rootDir, folder)), schema);
+      if (!outcome.ok) throw new Error(`pq:build refuses ${folder}: ${JSON.stringify(outcome.problems)}`);
+      for (const operation of outcome.manifest.operations) listed.set(operation.name, `sha256:${operation.id}`);
+    }
+    const hashes = new Map(Object.entries(typed).flatMap(([name, value]) => (value instanceof typed.TypedDocumentString ? [[name.replace(/Document$/, ''), value.__meta__?.hash]] : [])));
+    expect(hashes).toEqual(listed);
+  });
+});
+
+type Result<TResult> = { data?: TResult | null; errors?: Array<{ message: string; extensions?: { code?: string } }> };
+
+/**
+ * The typed call the README shows under "Typed clients": the operation goes by its persisted id, and the
+ * answer is typed by the document.
+ */
+async function execute<TResult, TVariables>(url: string, token: string, document: TypedDocumentString<TResult, TVariables>, variables?: TVariables): Promise<Result<TResult>> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ documentId: document.__meta__?.hash, variables }),
+  });
+  return (await response.json()) as Result<TResult>;
+}
+
+describe('a typed call by persisted id, against a gateway that runs only listed operations', () => {
+  let graph: Graph;
+
+  beforeAll(async () => {
+    graph = await startGraph({
+      demoDataScale: 0.02,
+      gatewayEnv: { PERSISTED_QUERIES: join(rootDir, 'schema', 'persisted-queries'), PERSISTED_QUERIES_MODE: 'enforce', PERSISTED_QUERIES_USERS: 'safelist' },
+    });
+  });
+
+  afterAll(async () => {
+    await graph?.close();
+  });
+
+  it('runs the incident board by its generated id, typed', async () => {
+    const { data, errors } = await execute(graph.url, await graph.token(), IncidentBoardDocument);
+    expect(errors).toBeUndefined();
+    const incidents = data?.incidents;
+    expect(incidents?.totalCount).toBeGreaterThan(0);
+    // `severity` is typed as the Severity enum's values.
+    const severities = new Set(incidents!.edges.map((edge) => edge.node.severity));
+    expect([...severities].filter((severity) => severity !== 'HIGH' && severity !== 'CRITICAL' && severity !== 'FATAL')).toEqual([]);
+  });
+
+  it('answers a field outside the token\'s scopes with null and UNAUTHORIZED_FIELD_OR_TYPE, as the description in schema/api.graphql says', async () => {
+    const token = await graph.token({ scopes: ['incidents:read', 'identity:read', 'assets:read'] });
+    const { data, errors } = await execute(graph.url, token, IncidentBoardDocument);
+    const assigned = data!.incidents!.edges.map((edge) => edge.node.assignee).filter((assignee) => assignee !== null);
+    expect(assigned.length).toBeGreaterThan(0);
+    expect(assigned.every((assignee) => assignee!.email === null)).toBe(true);
+    expect(errors?.every((error) => error.extensions?.code === 'UNAUTHORIZED_FIELD_OR_TYPE')).toBe(true);
+  });
+
+  it('runs partner-x\'s operation by its generated id with typed variables', async () => {
+    const token = await graph.token({ kind: 'partner', sub: 'partner-x-feed', clientId: 'partner-x', scopes: ['incidents:read'] });
+    const { data, errors } = await execute(graph.url, token, PartnerIncidentsDocument, { first: 2, severityAtLeast: 'HIGH' });
+    expect(errors).toBeUndefined();
+    expect(data?.incidents?.edges.length).toBeLessThanOrEqual(2);
   });
 });
