@@ -123,7 +123,7 @@ async function readParams(request: IncomingMessage, url: URL, maxBodyBytes: numb
   return paramsFromBody(parsed);
 }
 
-function carriesBody(request: IncomingMessage): boolean {
+export function carriesBody(request: IncomingMessage): boolean {
   const length = request.headers['content-length'];
   return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
@@ -144,7 +144,7 @@ function responseMediaType(accept: string | undefined): string {
   return accepted ? GRAPHQL_RESPONSE_MEDIA_TYPE : JSON_MEDIA_TYPE;
 }
 
-function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   const tooLarge = () => refusal(`Request body exceeds ${limit} bytes`, 'PAYLOAD_TOO_LARGE', { status: 413 });
   return new Promise((resolve, reject) => {
     const declared = Number(request.headers['content-length']);

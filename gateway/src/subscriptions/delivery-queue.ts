@@ -52,6 +52,8 @@ export class DeliveryQueue implements AsyncIterable<Delivery> {
       return: () => {
         this.ended = true;
         this.items.length = 0;
+        // A read waiting for the next delivery ends now, not when one would have come.
+        if (this.waiting) this.release({ done: true, value: undefined });
         this.onReturn();
         return Promise.resolve({ done: true, value: undefined });
       },

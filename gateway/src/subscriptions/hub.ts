@@ -73,6 +73,7 @@ export class SubscriptionHub {
   private readonly groups = new Map<string, Group>();
   private readonly byTopic = new Map<string, Set<Group>>();
   private readonly perCaller = new Map<string, number>();
+  private readonly connectionsPerCaller = new Map<string, number>();
   private readonly seen = new LRUCache<string, true>({ max: SEEN_EVENTS });
   private readonly replay: ChangeEvent[] = [];
   private closed = false;
@@ -126,9 +127,26 @@ export class SubscriptionHub {
     await this.options.source.close();
   }
 
-  /** Subscriptions one caller holds now; the transports bound connections with it too. */
-  callerSubscriptions(principal: Principal): number {
-    return this.perCaller.get(callerOf(principal)) ?? 0;
+  /**
+   * Counts one WebSocket connection or event stream of a caller, until the returned release is called; a caller
+   * over its kind's bound is refused.
+   */
+  openConnection(principal: Principal): () => void {
+    const caller = callerOf(principal);
+    const { connectionsPerCaller } = this.limitsOf(principal.kind);
+    const open = this.connectionsPerCaller.get(caller) ?? 0;
+    if (open >= connectionsPerCaller) {
+      throw refusal(`At most ${connectionsPerCaller} connections per ${principal.kind} caller; close one first`, 'SUBSCRIPTION_LIMIT_EXCEEDED', { status: 429 }, { limit: 'connectionsPerCaller', maximum: connectionsPerCaller });
+    }
+    this.connectionsPerCaller.set(caller, open + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const remaining = (this.connectionsPerCaller.get(caller) ?? 1) - 1;
+      if (remaining <= 0) this.connectionsPerCaller.delete(caller);
+      else this.connectionsPerCaller.set(caller, remaining);
+    };
   }
 
   limitsOf(kind: ClientKind): SubscriptionLimits {
