@@ -1,9 +1,9 @@
-import { buildSchema, parse, print } from 'graphql';
-import { authorizeOperation, type Removal } from '../src/authorization/authorize-operation';
-import { satisfies } from '../src/authorization/authorizing-gateway';
-import { readRequirements, withoutSecurityPurpose, type RequirementMap } from '../src/authorization/requirements';
-import { restoreRemovedFields, unauthorizedErrors } from '../src/authorization/restore-removed';
-import type { Principal } from '../../lib/principal';
+import { buildSchema, getOperationAST, parse, print } from 'graphql';
+import { authorizeOperation, type Removal } from './authorize-operation';
+import { satisfies } from '.';
+import { readRequirements, withoutSecurityPurpose, type RequirementMap } from './requirements';
+import { restoreRemovedFields, unauthorizedErrors } from './restore-removed';
+import type { Principal } from '../../../lib/principal';
 
 const annotated = `
   schema
@@ -41,7 +41,8 @@ function principal(scopes: string[], kind: Principal['kind'] = 'user'): Principa
 
 function decide(query: string, scopes: string[], kind: Principal['kind'] = 'user') {
   const p = principal(scopes, kind);
-  return authorizeOperation(schema, parse(query), undefined, requirements, (r) => satisfies(r, p, policies));
+  const document = parse(query);
+  return authorizeOperation(schema, document, getOperationAST(document)!, requirements, (r) => satisfies(r, p, policies));
 }
 
 describe('reading Apollo authorization directives from the supergraph', () => {

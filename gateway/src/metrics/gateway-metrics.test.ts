@@ -1,4 +1,4 @@
-import { GatewayMetrics } from '../src/metrics';
+import { GatewayMetrics } from './gateway-metrics';
 
 describe('gateway metrics', () => {
   it('keeps operation name labels bounded: past the cap, new names become "other"', async () => {

@@ -1,5 +1,5 @@
-import { ConfigError } from '../../lib/errors';
-import { readResilienceConfig } from '../src/resilience';
+import { ConfigError } from '../../../lib/errors';
+import { readResilienceConfig } from './config';
 
 describe('readResilienceConfig', () => {
   it('has defaults: 10 s timeout, 2 retries, circuit opens after 5 failures for 10 s', () => {

@@ -2,11 +2,11 @@ import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApolloGateway } from '@apollo/gateway';
-import { createLogger } from '../../lib/logger';
-import { SupergraphFile, type ReloadResult } from '../src/supergraph-file';
+import { createLogger } from '../../../lib/logger';
+import { SupergraphFile, type ReloadResult } from './supergraph-file';
 
 process.env.APOLLO_TELEMETRY_DISABLED = 'true';
-const committed = readFileSync(join(__dirname, '../../schema/supergraph.graphql'), 'utf8');
+const committed = readFileSync(join(__dirname, '../../../schema/supergraph.graphql'), 'utf8');
 
 async function waitFor(condition: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 100 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
