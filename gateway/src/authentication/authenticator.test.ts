@@ -5,10 +5,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK, type JWTPayload, type KeyLike } from 'jose';
-import { AuthenticationError, createAuthenticator, SigningKeysUnavailableError, type Authenticator } from '../src/authentication/authenticator';
-import { readAuthConfig, type AuthConfig } from '../src/authentication/config';
-import { loadOrCreateDevelopmentKey, signDevelopmentToken } from '../src/authentication/development-key';
-import { ConfigError } from '../../lib/errors';
+import { AuthenticationError, createAuthenticator, SigningKeysUnavailableError, type Authenticator } from './authenticator';
+import { readAuthConfig, type AuthConfig } from './config';
+import { loadOrCreateDevelopmentKey, signDevelopmentToken } from './development-key';
+import { ConfigError } from '../../../lib/errors';
 
 // The real jwtVerify, counted: a token sent again must not be verified again.
 jest.mock('jose', () => {
@@ -167,6 +167,18 @@ describe('with the development key', () => {
       'wrong audience: expected "palisade"',
     );
     expect(await refusal(authenticator, `Bearer ${await sign(devKey, validClaims({ iss: undefined }))}`)).toBe('missing claim iss');
+  });
+
+  it('names neither the expected issuer, audience nor algorithms when configured not to reveal them (production)', async () => {
+    const discreet = await createAuthenticator({ ...config, revealExpectations: false });
+    expect(await refusal(discreet, `Bearer ${await sign(devKey, validClaims({ iss: 'https://evil.example/' }))}`)).toBe(
+      'the token was issued by an issuer this API does not accept',
+    );
+    expect(await refusal(discreet, `Bearer ${await sign(devKey, validClaims({ aud: 'another-api' }))}`)).toBe(
+      'the token is meant for another audience than this API',
+    );
+    const unsigned = `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url(validClaims())}.`;
+    expect(await refusal(discreet, `Bearer ${unsigned}`)).toBe('token signed with an algorithm that is not allowed (none)');
   });
 
   it('refuses an expired token and one not valid yet', async () => {

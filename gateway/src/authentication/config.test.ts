@@ -1,9 +1,5 @@
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { readAuthConfig } from '../src/authentication/config';
-import { DEVELOPMENT_KEY_FILE, loadOrCreateDevelopmentKey } from '../src/authentication/development-key';
-import { ConfigError } from '../../lib/errors';
+import { readAuthConfig } from './config';
+import { ConfigError } from '../../../lib/errors';
 
 /** The ConfigError that reading this environment throws. */
 function configErrorOf(env: Record<string, string | undefined>): ConfigError {
@@ -24,6 +20,7 @@ describe('readAuthConfig', () => {
       keySource: { kind: 'development', directory: '/tmp/palisade-data' },
       clockToleranceSeconds: 30,
       algorithms: ['RS256', 'ES256', 'EdDSA'],
+      revealExpectations: true,
     });
   });
 
@@ -52,42 +49,10 @@ describe('readAuthConfig', () => {
   it('requires the issuer and audience in production, and https for the JWKS', () => {
     const production = { NODE_ENV: 'production', JWKS_URL: 'https://idp.example/jwks', JWT_ISSUER: 'https://idp.example/', JWT_AUDIENCE: 'palisade' };
     expect(readAuthConfig(production).keySource).toEqual({ kind: 'jwks-url', url: 'https://idp.example/jwks' });
+    // A refusal names what was expected only outside production: there it would describe the configuration to anyone.
+    expect(readAuthConfig(production).revealExpectations).toBe(false);
     expect(configErrorOf({ ...production, JWT_ISSUER: undefined }).variable).toBe('JWT_ISSUER');
     expect(configErrorOf({ ...production, JWT_AUDIENCE: '' }).variable).toBe('JWT_AUDIENCE');
     expect(configErrorOf({ ...production, JWKS_URL: 'http://idp.example/jwks' }).message).toMatch(/https/);
-  });
-});
-
-describe('loadOrCreateDevelopmentKey', () => {
-  let directory: string;
-  beforeEach(async () => {
-    directory = await mkdtemp(join(tmpdir(), 'palisade-auth-'));
-  });
-  afterEach(async () => {
-    await rm(directory, { recursive: true, force: true });
-  });
-
-  it('generates the key once, readable only by its owner, and reuses it afterwards', async () => {
-    const dataDirectory = join(directory, 'nested', 'data');
-    const first = await loadOrCreateDevelopmentKey(dataDirectory);
-    const file = join(dataDirectory, DEVELOPMENT_KEY_FILE);
-    expect((await stat(file)).mode & 0o777).toBe(0o600);
-    expect(first.publicJwk).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig', kid: first.kid });
-    expect(first.publicJwk).not.toHaveProperty('d');
-    const second = await loadOrCreateDevelopmentKey(dataDirectory);
-    expect(second.kid).toBe(first.kid);
-    expect(second.publicJwk).toEqual(first.publicJwk);
-  });
-
-  it('gives concurrent creators the same key and leaves no temporary files', async () => {
-    const keys = await Promise.all(Array.from({ length: 8 }, () => loadOrCreateDevelopmentKey(directory)));
-    expect(new Set(keys.map((key) => key.kid)).size).toBe(1);
-    expect(await readdir(directory)).toEqual([DEVELOPMENT_KEY_FILE]);
-  });
-
-  it('refuses a damaged key file with a message naming it', async () => {
-    await writeFile(join(directory, DEVELOPMENT_KEY_FILE), '{"kty":"oct","k":"c2VjcmV0"}');
-    await expect(loadOrCreateDevelopmentKey(directory)).rejects.toThrow(ConfigError);
-    await expect(loadOrCreateDevelopmentKey(directory)).rejects.toThrow(/dev-signing-key\.json is not a Palisade development signing key/);
   });
 });

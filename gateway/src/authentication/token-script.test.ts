@@ -3,10 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
-import { createAuthenticator } from '../src/authentication/authenticator';
-import { readAuthConfig } from '../src/authentication/config';
+import { createAuthenticator } from './authenticator';
+import { readAuthConfig } from './config';
 
-const root = join(__dirname, '..', '..');
+const root = join(__dirname, '..', '..', '..');
 
 interface Run {
   code: number | null;
