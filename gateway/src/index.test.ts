@@ -14,7 +14,8 @@ function startGatewayProcess(env: Record<string, string>): ChildProcess {
   const { DATABASE_URL: _database, MONGODB_URL: _mongodb, ...inherited } = process.env;
   return spawn(process.execPath, ['--import', 'tsx', 'gateway/src/index.ts'], {
     cwd: rootDir,
-    env: { ...inherited, PALISADE_DATA_DIR: dataDir, NODE_ENV: 'development', ...env },
+    // METRICS_PORT=0 too: the metrics listener binds its own port, never a fixed one in tests.
+    env: { ...inherited, PALISADE_DATA_DIR: dataDir, NODE_ENV: 'development', METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
@@ -23,13 +24,13 @@ function exitOf(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
-/** Resolves with the URL from the gateway's "listening" log line. */
-function listeningUrl(child: ChildProcess): Promise<string> {
+/** Resolves with the URLs from the gateway's "listening" log line. */
+function listeningUrls(child: ChildProcess): Promise<{ url: string; metrics: string }> {
   return new Promise((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (!line.startsWith('{')) return;
-      const entry = JSON.parse(line) as { msg?: string; url?: string };
-      if (entry.msg === 'gateway listening' && entry.url) resolve(entry.url);
+      const entry = JSON.parse(line) as { msg?: string; url?: string; metrics?: string };
+      if (entry.msg === 'gateway listening' && entry.url && entry.metrics) resolve({ url: entry.url, metrics: entry.metrics });
     });
     child.once('exit', (code) => reject(new Error(`the gateway exited with ${code} before listening`)));
   });
@@ -42,12 +43,15 @@ function collect(stream: NodeJS.ReadableStream): () => string {
 }
 
 describe('gateway/src/index.ts', () => {
-  it('listens on the configured port, serves /healthz, and exits 0 on SIGTERM', async () => {
+  it('listens on the configured port, serves /healthz, metrics on a listener of their own, and exits 0 on SIGTERM', async () => {
     const child = startGatewayProcess({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' });
     const exited = exitOf(child);
-    const url = await listeningUrl(child);
+    const { url, metrics } = await listeningUrls(child);
     const health = await fetch(new URL('/healthz', url));
     expect(health.status).toBe(200);
+    expect(new URL(metrics).port).not.toBe(new URL(url).port);
+    expect((await fetch(metrics)).status).toBe(200);
+    expect((await fetch(new URL('/metrics', url))).status).toBe(404);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   });

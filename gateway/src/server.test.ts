@@ -1,11 +1,12 @@
 import dns from 'node:dns';
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import net from 'node:net';
+import pino from 'pino';
 import { ConfigError } from '../../lib/errors';
 import { close, listen } from '../../lib/http-server';
 import { PRINCIPAL_HEADER, verifyPrincipal } from '../../lib/principal';
 import { ALL_READ_SCOPES, postGraphQL, startGraph, type Graph } from '../../test/support/graph';
-import { createGateway, type Gateway } from '../src/server';
+import { createGateway, type Gateway } from './server';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -152,6 +153,24 @@ describe('when the identity provider cannot be reached', () => {
 });
 
 describe('starting', () => {
+  it('calls a subgraph at its SUBGRAPH_<NAME>_URL, and warns about an override that names no subgraph (a typo)', async () => {
+    const lines: Array<{ level: number; msg: string; variable?: string }> = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const proxy = await recordingProxy(graph.subgraphUrls.identity);
+    try {
+      const gateway = await createGateway(graph.gatewayConfig({ IDENTITY_URL: '', SUBGRAPH_IDENTITY_URL: proxy.url, SUBGRAPH_IDENTTY_URL: 'http://127.0.0.1:1/graphql' }), logger);
+      started.push(gateway);
+      const { port } = await listen(gateway.httpServer, 0, '127.0.0.1');
+      const { body } = await postGraphQL(`http://127.0.0.1:${port}/graphql`, '{ users(first: 1) { totalCount } }', undefined, await graph.token());
+      expect(body.errors).toBeUndefined();
+      expect(proxy.seen).toHaveLength(1);
+      expect(lines).toContainEqual(expect.objectContaining({ msg: 'a subgraph URL override names no subgraph of the supergraph; check its spelling', variable: 'SUBGRAPH_IDENTTY_URL' }));
+      expect(lines.filter((line) => line.variable !== undefined).map((line) => line.variable)).toEqual(['SUBGRAPH_IDENTTY_URL']);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('refuses a supergraph path that cannot be read, naming SUPERGRAPH_PATH', async () => {
     const attempt = createGateway(graph.gatewayConfig({ SUPERGRAPH_PATH: '/nonexistent/supergraph.graphql' }));
     await expect(attempt).rejects.toBeInstanceOf(ConfigError);
