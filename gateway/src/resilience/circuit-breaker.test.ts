@@ -1,15 +1,23 @@
 import type { ServerResponse } from 'node:http';
-import { ErrorCode } from '../../lib/errors';
-import { CircuitBreaker, type CircuitState } from '../src/resilience/circuit-breaker';
+import { ErrorCode } from '../../../lib/errors';
+import { fetchChain } from '../pipeline/pipeline';
+import { SubgraphClient } from '../pipeline/subgraph-client';
+import { SubgraphRequestError } from '../pipeline/subgraph-errors';
+import { silentLogger } from '../pipeline/test-fixtures';
+import { CircuitBreaker, type CircuitState } from './circuit-breaker';
+import { RESILIENCE_DEFAULTS } from './config';
+import { useResilience, type ResilienceOptions, type ResiliencePlugin, type SubgraphAttempt } from '.';
 import {
-  createSubgraphFetcher,
-  SubgraphRequestError,
-  type CircuitStateChange,
-  type SubgraphFetchEvent,
-  type SubgraphFetcher,
-  type SubgraphFetcherOptions,
-} from '../src/resilience';
-import { answerOk, closedPort, postInit, sendJson, startCountingServer, type CountingServer } from './resilience-servers';
+  answerOk,
+  closedPort,
+  eventually,
+  sendFetch,
+  sendJson,
+  startCountingServer,
+  type CountingServer,
+  type Handler,
+  type HealthHandler,
+} from './test-servers';
 
 const QUERY = 'query { incidents(first: 1) { totalCount } }';
 const COOLDOWN_MS = 10_000;
@@ -97,6 +105,22 @@ describe('CircuitBreaker', () => {
     expect(circuit.state()).toBe('closed');
   });
 
+  it('counts a failed health check like a failed call while closed, and nothing else', () => {
+    const { circuit, clock } = breaker(2);
+    circuit.reportFailure();
+    circuit.tryAcquire()!.succeeded();
+    circuit.reportFailure();
+    expect(circuit.state()).toBe('closed');
+    circuit.reportFailure();
+    expect(circuit.state()).toBe('open');
+    clock.advance(COOLDOWN_MS);
+    // Half-open: only the probe's own outcome decides.
+    circuit.reportFailure();
+    expect(circuit.state()).toBe('half-open');
+    circuit.tryAcquire()!.succeeded();
+    expect(circuit.state()).toBe('closed');
+  });
+
   it('stops calling a listener once unsubscribed', () => {
     const circuit = new CircuitBreaker({ failureThreshold: 1, cooldownMs: COOLDOWN_MS, now: manualClock().now });
     const seen: CircuitState[] = [];
@@ -107,46 +131,58 @@ describe('CircuitBreaker', () => {
   });
 });
 
-describe('the circuit of a subgraph fetcher', () => {
+describe('the circuit of a subgraph, in useResilience', () => {
   const servers: CountingServer[] = [];
-  const fetchers: SubgraphFetcher[] = [];
+  const clients: SubgraphClient[] = [];
 
   afterEach(async () => {
-    await Promise.all(fetchers.splice(0).map((fetcher) => fetcher.close()));
+    await Promise.all(clients.splice(0).map((client) => client.close()));
     await Promise.all(servers.splice(0).map((server) => server.close()));
   });
+
+  async function serve(handler: Handler, health?: HealthHandler): Promise<CountingServer> {
+    const server = await startCountingServer(handler, health);
+    servers.push(server);
+    return server;
+  }
 
   /** A subgraph that answers 503 while `healthy` is false. */
   async function switchableServer() {
     const control = { healthy: false };
-    const server = await startCountingServer((request, response, n) =>
+    const server = await serve((request, response, n) =>
       control.healthy ? answerOk(request, response, n, '') : sendJson(response, 503, { errors: [{ message: 'unavailable' }] }),
     );
-    servers.push(server);
     return { server, control };
   }
 
-  function fetcherWithClock(options: Partial<SubgraphFetcherOptions> = {}) {
+  /** useResilience for subgraph "assets" with a clock the test moves, recording attempts and circuit changes. */
+  function resilienceWithClock(options: Partial<ResilienceOptions> = {}) {
     const clock = manualClock();
-    const events: SubgraphFetchEvent[] = [];
-    const changes: CircuitStateChange[] = [];
-    const fetcher = createSubgraphFetcher({
-      subgraph: 'assets',
+    const attempts: SubgraphAttempt[] = [];
+    const changes: Array<{ subgraph: string; from: CircuitState; to: CircuitState }> = [];
+    const resilience = useResilience({
+      ...RESILIENCE_DEFAULTS,
       breakerFailureThreshold: 3,
       breakerCooldownMs: COOLDOWN_MS,
       retries: 0,
       backoffBaseMs: 1,
       now: clock.now,
-      onFetch: (event) => events.push(event),
+      onAttempt: (attempt) => attempts.push(attempt),
+      onBreakerChange: (change) => changes.push(change),
       ...options,
     });
-    fetcher.onStateChange((change) => changes.push(change));
-    fetchers.push(fetcher);
-    return { fetcher, clock, events, changes };
+    return { resilience, clock, attempts, changes };
   }
 
-  async function refusal(fetcher: SubgraphFetcher, url: string): Promise<SubgraphRequestError> {
-    const error = await fetcher(url, postInit(QUERY)).then(
+  /** A client for "assets" at `url`, its calls guarded by `resilience` (one circuit per subgraph, whatever its URL). */
+  function clientAt(url: string, resilience: ResiliencePlugin): SubgraphClient {
+    const client = new SubgraphClient({ subgraph: 'assets', url, chain: fetchChain([resilience]), logger: silentLogger });
+    clients.push(client);
+    return client;
+  }
+
+  async function refusal(call: Promise<unknown>): Promise<SubgraphRequestError> {
+    const error = await call.then(
       () => undefined,
       (reason: unknown) => reason,
     );
@@ -156,23 +192,24 @@ describe('the circuit of a subgraph fetcher', () => {
 
   it('opens after the threshold, fails fast without touching the subgraph, probes after the cooldown and closes', async () => {
     const { server, control } = await switchableServer();
-    const { fetcher, clock, events, changes } = fetcherWithClock();
-    for (let i = 0; i < 3; i++) expect((await fetcher(server.url, postInit(QUERY))).status).toBe(503);
-    expect(fetcher.state()).toBe('open');
+    const { resilience, clock, attempts, changes } = resilienceWithClock();
+    const client = clientAt(server.url, resilience);
+    for (let i = 0; i < 3; i++) expect((await refusal(sendFetch(client, QUERY))).status).toBe(503);
+    expect(resilience.breakerState('assets')).toBe('open');
     expect(server.requests).toBe(3);
 
-    const error = await refusal(fetcher, server.url);
+    const error = await refusal(sendFetch(client, QUERY));
     expect(error.message).toBe('Subgraph "assets" is unavailable (circuit open after repeated failures); try again later');
     expect(error.failure).toBe('circuit_open');
     expect(error.extensions).toEqual({ code: ErrorCode.DOWNSTREAM_SERVICE_ERROR, serviceName: 'assets' });
     expect(server.requests).toBe(3);
-    expect(events.at(-1)).toEqual({ subgraph: 'assets', outcome: 'circuit_open', attempt: 1, durationMs: 0 });
+    expect(attempts.at(-1)).toEqual({ subgraph: 'assets', outcome: 'circuit_open', attempt: 1, durationMs: 0 });
 
     clock.advance(COOLDOWN_MS);
-    expect(fetcher.state()).toBe('half-open');
+    expect(resilience.breakerState('assets')).toBe('half-open');
     control.healthy = true;
-    expect((await fetcher(server.url, postInit(QUERY))).status).toBe(200);
-    expect(fetcher.state()).toBe('closed');
+    expect(await sendFetch(client, QUERY)).toEqual({ data: { ok: true } });
+    expect(resilience.breakerState('assets')).toBe('closed');
     expect(server.requests).toBe(4);
     expect(changes).toEqual([
       { subgraph: 'assets', from: 'closed', to: 'open' },
@@ -181,91 +218,151 @@ describe('the circuit of a subgraph fetcher', () => {
     ]);
   });
 
+  it('keeps one circuit per subgraph: another subgraph stays closed', async () => {
+    const { server } = await switchableServer();
+    const healthyOther = await serve(answerOk);
+    const { resilience } = resilienceWithClock();
+    const other = new SubgraphClient({ subgraph: 'identity', url: healthyOther.url, chain: fetchChain([resilience]), logger: silentLogger });
+    clients.push(other);
+    for (let i = 0; i < 3; i++) await refusal(sendFetch(clientAt(server.url, resilience), QUERY));
+    expect(resilience.breakerState('assets')).toBe('open');
+    expect(resilience.breakerState('identity')).toBe('closed');
+    expect(await sendFetch(other, QUERY)).toEqual({ data: { ok: true } });
+    // A subgraph not called yet reads as closed.
+    expect(resilience.breakerState('never-called')).toBe('closed');
+  });
+
   it('re-opens when the probe fails, and the probe is a single request even for a query', async () => {
     const { server } = await switchableServer();
-    const { fetcher, clock } = fetcherWithClock({ retries: 2 });
-    for (let i = 0; i < 3; i++) await fetcher(server.url, postInit(QUERY));
-    expect(fetcher.state()).toBe('open');
+    const { resilience, clock } = resilienceWithClock({ retries: 2 });
+    const client = clientAt(server.url, resilience);
+    for (let i = 0; i < 3; i++) await refusal(sendFetch(client, QUERY));
+    expect(resilience.breakerState('assets')).toBe('open');
     const sentBeforeProbe = server.requests;
 
     clock.advance(COOLDOWN_MS);
-    expect((await fetcher(server.url, postInit(QUERY))).status).toBe(503);
+    expect((await refusal(sendFetch(client, QUERY))).status).toBe(503);
     expect(server.requests).toBe(sentBeforeProbe + 1);
-    expect(fetcher.state()).toBe('open');
-    await refusal(fetcher, server.url);
+    expect(resilience.breakerState('assets')).toBe('open');
+    expect((await refusal(sendFetch(client, QUERY))).failure).toBe('circuit_open');
     expect(server.requests).toBe(sentBeforeProbe + 1);
   });
 
   it('refuses other calls while the probe is in flight', async () => {
     let answerProbe: (response: ServerResponse) => void = () => undefined;
     const probeArrived = new Promise<ServerResponse>((resolve) => (answerProbe = resolve));
-    const server = await startCountingServer((_request, response) => answerProbe(response));
-    servers.push(server);
-    const { fetcher, clock } = fetcherWithClock();
-    const url = `http://127.0.0.1:${await closedPort()}/graphql`;
-    for (let i = 0; i < 3; i++) await refusal(fetcher, url);
-    expect(fetcher.state()).toBe('open');
+    const server = await serve((_request, response) => answerProbe(response));
+    const { resilience, clock } = resilienceWithClock();
+    const unreachable = clientAt(`http://127.0.0.1:${await closedPort()}/graphql`, resilience);
+    for (let i = 0; i < 3; i++) await refusal(sendFetch(unreachable, QUERY));
+    expect(resilience.breakerState('assets')).toBe('open');
 
     clock.advance(COOLDOWN_MS);
-    const probe = fetcher(server.url, postInit(QUERY));
+    const client = clientAt(server.url, resilience);
+    const probe = sendFetch(client, QUERY);
     const heldProbe = await probeArrived;
-    expect((await refusal(fetcher, server.url)).failure).toBe('circuit_open');
+    expect((await refusal(sendFetch(client, QUERY))).failure).toBe('circuit_open');
     sendJson(heldProbe, 200, { data: { ok: true } });
-    expect((await probe).status).toBe(200);
-    expect(fetcher.state()).toBe('closed');
+    expect(await probe).toEqual({ data: { ok: true } });
+    expect(resilience.breakerState('assets')).toBe('closed');
     expect(server.requests).toBe(1);
   });
 
   it('is not left half-open when a hook throws during the probe', async () => {
     const { server, control } = await switchableServer();
     let hookFails = false;
-    const { fetcher, clock } = fetcherWithClock({
-      onFetch: () => {
+    const { resilience, clock } = resilienceWithClock({
+      onAttempt: () => {
         if (hookFails) throw new Error('metrics hook failed');
       },
     });
-    for (let i = 0; i < 3; i++) await fetcher(server.url, postInit(QUERY));
+    const client = clientAt(server.url, resilience);
+    for (let i = 0; i < 3; i++) await refusal(sendFetch(client, QUERY));
     clock.advance(COOLDOWN_MS);
     control.healthy = true;
     hookFails = true;
-    await expect(fetcher(server.url, postInit(QUERY))).rejects.toThrow('metrics hook failed');
-    expect(fetcher.state()).toBe('half-open');
+    await expect(sendFetch(client, QUERY)).rejects.toThrow('metrics hook failed');
+    expect(resilience.breakerState('assets')).toBe('half-open');
     hookFails = false;
-    expect((await fetcher(server.url, postInit(QUERY))).status).toBe(200);
-    expect(fetcher.state()).toBe('closed');
+    expect(await sendFetch(client, QUERY)).toEqual({ data: { ok: true } });
+    expect(resilience.breakerState('assets')).toBe('closed');
   });
 
   it('does not count answers with a 4xx: the subgraph is up', async () => {
-    const rejecting = await startCountingServer((_request, response) => sendJson(response, 400, { errors: [{ message: 'bad' }] }));
-    servers.push(rejecting);
-    const { fetcher } = fetcherWithClock();
-    for (let i = 0; i < 10; i++) expect((await fetcher(rejecting.url, postInit(QUERY))).status).toBe(400);
-    expect(fetcher.state()).toBe('closed');
+    const rejecting = await serve((_request, response) => sendJson(response, 400, { errors: [{ message: 'bad' }] }));
+    const { resilience } = resilienceWithClock();
+    const client = clientAt(rejecting.url, resilience);
+    for (let i = 0; i < 10; i++) expect((await refusal(sendFetch(client, QUERY))).status).toBe(400);
+    expect(resilience.breakerState('assets')).toBe('closed');
+  });
+
+  it('does not count a body that is not a GraphQL response: the subgraph answered', async () => {
+    const garbled = await serve((_request, response) => response.writeHead(200, { 'content-type': 'text/html' }).end('<html></html>'));
+    const { resilience } = resilienceWithClock();
+    const client = clientAt(garbled.url, resilience);
+    for (let i = 0; i < 5; i++) expect((await refusal(sendFetch(client, QUERY))).failure).toBe('bad_response');
+    expect(resilience.breakerState('assets')).toBe('closed');
   });
 
   it('counts refused connections', async () => {
-    const { fetcher } = fetcherWithClock();
-    const url = `http://127.0.0.1:${await closedPort()}/graphql`;
-    for (let i = 0; i < 3; i++) expect((await refusal(fetcher, url)).failure).toBe('unreachable');
-    expect(fetcher.state()).toBe('open');
+    const { resilience } = resilienceWithClock();
+    const client = clientAt(`http://127.0.0.1:${await closedPort()}/graphql`, resilience);
+    for (let i = 0; i < 3; i++) expect((await refusal(sendFetch(client, QUERY))).failure).toBe('unreachable');
+    expect(resilience.breakerState('assets')).toBe('open');
   });
 
-  it('counts timeouts', async () => {
-    const hanging = await startCountingServer(() => undefined);
-    servers.push(hanging);
-    const { fetcher } = fetcherWithClock({ timeoutMs: 50 });
-    for (let i = 0; i < 3; i++) expect((await refusal(fetcher, hanging.url)).failure).toBe('timeout');
-    expect(fetcher.state()).toBe('open');
+  it("does not count a timeout while the subgraph's /healthz answers: one caller's slow requests open nobody's circuit", async () => {
+    const hanging = await serve(() => undefined);
+    const { resilience } = resilienceWithClock({ timeoutMs: 50 });
+    const client = clientAt(hanging.url, resilience);
+    for (let i = 0; i < 6; i++) {
+      expect((await refusal(sendFetch(client, QUERY))).failure).toBe('timeout');
+      // Each timeout asks /healthz; wait for its answer before the next call.
+      await eventually(() => hanging.healthChecks === i + 1);
+    }
+    await new Promise(setImmediate);
+    expect(resilience.breakerState('assets')).toBe('closed');
+  });
+
+  it('counts a timeout when the subgraph\'s /healthz then fails or does not answer', async () => {
+    for (const health of [(response: ServerResponse) => sendJson(response, 503, { status: 'down' }), () => undefined]) {
+      const hanging = await serve(() => undefined, health);
+      const { resilience } = resilienceWithClock({ timeoutMs: 50, healthTimeoutMs: 100, breakerFailureThreshold: 1 });
+      expect((await refusal(sendFetch(clientAt(hanging.url, resilience), QUERY))).failure).toBe('timeout');
+      await eventually(() => resilience.breakerState('assets') === 'open');
+      expect(hanging.healthChecks).toBe(1);
+    }
+  });
+
+  it('asks /healthz once for a burst of timeouts, and counts its failure once', async () => {
+    const held: ServerResponse[] = [];
+    const failHealthCheck = () => sendJson(held.shift()!, 503, { status: 'down' });
+    const hanging = await serve(
+      () => undefined,
+      (response) => held.push(response),
+    );
+    const { resilience } = resilienceWithClock({ timeoutMs: 50, breakerFailureThreshold: 2 });
+    const client = clientAt(hanging.url, resilience);
+    await Promise.all(Array.from({ length: 5 }, () => refusal(sendFetch(client, QUERY))));
+    await eventually(() => hanging.healthChecks === 1);
+    failHealthCheck();
+    // The next timeout asks again only once that check settled; its failure was counted once, so still closed.
+    await refusal(sendFetch(client, QUERY));
+    await eventually(() => hanging.healthChecks === 2);
+    expect(resilience.breakerState('assets')).toBe('closed');
+    failHealthCheck();
+    await eventually(() => resilience.breakerState('assets') === 'open');
   });
 
   it('counts a call once, after its retries', async () => {
     const { server } = await switchableServer();
-    const { fetcher } = fetcherWithClock({ retries: 2 });
-    await fetcher(server.url, postInit(QUERY));
-    await fetcher(server.url, postInit(QUERY));
+    const { resilience } = resilienceWithClock({ retries: 2 });
+    const client = clientAt(server.url, resilience);
+    await refusal(sendFetch(client, QUERY));
+    await refusal(sendFetch(client, QUERY));
     expect(server.requests).toBe(6);
-    expect(fetcher.state()).toBe('closed');
-    await fetcher(server.url, postInit(QUERY));
-    expect(fetcher.state()).toBe('open');
+    expect(resilience.breakerState('assets')).toBe('closed');
+    await refusal(sendFetch(client, QUERY));
+    expect(resilience.breakerState('assets')).toBe('open');
   });
 });

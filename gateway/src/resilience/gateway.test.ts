@@ -1,18 +1,20 @@
 import { createServer, type Server } from 'node:http';
 import { composeServices } from '@apollo/composition';
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
-import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse, type GraphQLFormattedError } from 'graphql';
-import { ErrorCode } from '../../lib/errors';
-import { close, createGraphQLHttpServer, listen } from '../../lib/http-server';
-import { createLogger } from '../../lib/logger';
-import { createSubgraphFetcher, SubgraphRequestError, toSubgraphRequestError, type SubgraphFetcher, type SubgraphFetcherOptions } from '../src/resilience';
-import { closedPort, sendJson } from './resilience-servers';
-
-const logger = createLogger('resilience-test', 'silent');
+import { ErrorCode } from '../../../lib/errors';
+import { close, createGraphQLHttpServer, listen } from '../../../lib/http-server';
+import { DocumentCache } from '../pipeline/documents';
+import { Federation } from '../pipeline/federation';
+import { fetchChain, RequestPipeline } from '../pipeline/pipeline';
+import { SubgraphClient } from '../pipeline/subgraph-client';
+import { SubgraphRequestError } from '../pipeline/subgraph-errors';
+import { principal, silentLogger as logger, usePrincipal } from '../pipeline/test-fixtures';
+import { RESILIENCE_DEFAULTS } from './config';
+import { useResilience, type ResilienceOptions } from '.';
+import { closedPort, sendFetch, sendJson } from './test-servers';
 
 const PRODUCTS_SDL = `
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
@@ -24,25 +26,6 @@ const REVIEWS_SDL = `
   type Product @key(fields: "id") { id: ID! reviews: [String!] }
   type Mutation { addReview(productId: ID!, text: String!): [String!]! }
 `;
-
-/**
- * RemoteGraphQLDataSource as the gateway wires it: the subgraph's fetcher, and didEncounterError turning an
- * HTTP error status (which the data source reports without a code, with the subgraph's address) into
- * DOWNSTREAM_SERVICE_ERROR naming the subgraph.
- */
-class ResilientDataSource extends RemoteGraphQLDataSource {
-  constructor(
-    private readonly serviceName: string,
-    url: string,
-    fetcher: SubgraphFetcher,
-  ) {
-    super({ url, fetcher });
-  }
-
-  override didEncounterError(error: Error, _request: unknown, response?: { status: number }): void {
-    throw toSubgraphRequestError(this.serviceName, error, response);
-  }
-}
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -98,47 +81,53 @@ async function flakyReviews(failures: number) {
   return { url: await listening(front), seen, added };
 }
 
-function fetcherFor(subgraph: string, options: Partial<SubgraphFetcherOptions> = {}): SubgraphFetcher {
-  const fetcher = createSubgraphFetcher({ subgraph, backoffBaseMs: 1, backoffCapMs: 5, ...options });
-  cleanups.push(() => fetcher.close());
-  return fetcher;
-}
-
-/** The gateway over products and reviews, each through its own resilient fetcher. */
-async function gatewayOver(urls: { products: string; reviews: string }, reviewsOptions: Partial<SubgraphFetcherOptions> = {}) {
-  process.env.APOLLO_TELEMETRY_DISABLED = 'true';
+/**
+ * The gateway's federation and pipeline over products and reviews, with useResilience (short backoffs) guarding
+ * every subgraph fetch: what createGateway assembles, without HTTP and without the other behaviours.
+ */
+async function gatewayOver(urls: { products: string; reviews: string }, options: Partial<ResilienceOptions> = {}) {
   const composed = composeServices([
     { name: 'products', typeDefs: parse(PRODUCTS_SDL), url: urls.products },
     { name: 'reviews', typeDefs: parse(REVIEWS_SDL), url: urls.reviews },
   ]);
   if (composed.errors) throw composed.errors[0];
-  const fetchers = { products: fetcherFor('products'), reviews: fetcherFor('reviews', reviewsOptions) };
-  const gateway = new ApolloGateway({
-    supergraphSdl: composed.supergraphSdl,
+  const supergraphSdl = composed.supergraphSdl;
+  const plugins = [usePrincipal(principal()), useResilience({ ...RESILIENCE_DEFAULTS, backoffBaseMs: 1, backoffCapMs: 5, ...options })];
+  const federation = new Federation({
+    supergraph: { initialize: async () => ({ supergraphSdl }) },
+    subgraphUrl: (_name, url) => url!,
+    chain: fetchChain(plugins),
     logger,
-    buildService: ({ name, url }) => new ResilientDataSource(name, url!, fetchers[name as keyof typeof fetchers]),
   });
-  const apollo = new ApolloServer({ gateway, logger, includeStacktraceInErrorResponses: false });
-  await apollo.start();
-  cleanups.push(() => apollo.stop());
+  cleanups.push(() => federation.stop());
+  await federation.load();
+  const pipeline = new RequestPipeline({
+    plugins,
+    documents: new DocumentCache({ maxTokens: 1000 }),
+    schema: () => federation.schema,
+    execute: (operation, executable) => federation.execute(operation, executable),
+    batchMaxOperations: 0,
+    hideSuggestions: true,
+    logger,
+  });
   return {
     async execute(query: string): Promise<{ data?: unknown; errors?: readonly GraphQLFormattedError[] }> {
-      const response = await apollo.executeOperation({ query });
-      if (response.body.kind !== 'single') throw new Error('expected a single result');
-      return response.body.singleResult as { data?: unknown; errors?: readonly GraphQLFormattedError[] };
+      const answer = await pipeline.run({ id: 'req-1', method: 'POST', headers: {}, params: { query } });
+      return answer.body as { data?: unknown; errors?: readonly GraphQLFormattedError[] };
     },
   };
 }
 
 const PRODUCT_WITH_REVIEWS = '{ product(id: "p1") { id name reviews } }';
 
-describe('RemoteGraphQLDataSource with the subgraph fetcher', () => {
+describe('a SubgraphClient guarded by useResilience', () => {
   it('serves a real subgraph, and rejects with DOWNSTREAM_SERVICE_ERROR naming it once it is down', async () => {
     const server = await subgraphServer(PRODUCTS_SDL, { Query: { product: (_: unknown, { id }: { id: string }) => ({ id, name: 'n' }) } });
     const url = await listening(server);
-    const dataSource = new RemoteGraphQLDataSource({ url, fetcher: fetcherFor('products') });
-    const request = () =>
-      dataSource.process({ kind: GraphQLDataSourceRequestKind.LOADING_SCHEMA, request: { query: '{ product(id: "1") { name } }' }, context: {} });
+    const resilience = useResilience({ ...RESILIENCE_DEFAULTS, backoffBaseMs: 1, backoffCapMs: 5 });
+    const client = new SubgraphClient({ subgraph: 'products', url, chain: fetchChain([resilience]), logger });
+    cleanups.push(() => client.close());
+    const request = () => sendFetch(client, '{ product(id: "1") { name } }');
 
     expect(await request()).toMatchObject({ data: { product: { name: 'n' } } });
 

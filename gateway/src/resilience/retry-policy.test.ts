@@ -1,4 +1,5 @@
-import { backoffDelayMs, errorCode, isQueryOperation, isRetryableConnectionError, isRetryableStatus } from '../src/resilience/retry-policy';
+import { errorCode } from '../pipeline/subgraph-errors';
+import { backoffDelayMs, isRetryableConnectionError, isRetryableStatus } from './retry-policy';
 
 describe('backoffDelayMs (full jitter)', () => {
   const options = { baseMs: 50, capMs: 1000 };
@@ -26,44 +27,8 @@ describe('backoffDelayMs (full jitter)', () => {
   });
 });
 
-describe('isQueryOperation', () => {
-  const body = (query: string, rest: Record<string, unknown> = { variables: {} }) => JSON.stringify({ query, ...rest });
-
-  it.each([
-    ['a named query', 'query Incidents__incidents__0 { incidents { totalCount } }'],
-    ['an anonymous query', 'query($representations:[_Any!]!){_entities(representations:$representations){...on User{uid}}}'],
-    ['the query shorthand', '{ users { totalCount } }'],
-    ['a query after whitespace and a comment', '\n  # planner\n  query { a }'],
-    ['a field whose name starts with mutation', 'query { mutationCount subscriptionTier }'],
-    ['a string argument with escaped quotes', 'query { search(text: "say \\"hi\\"") { id } }'],
-  ])('retries %s', (_name, query) => {
-    expect(isQueryOperation(body(query))).toBe(true);
-  });
-
-  it.each([
-    ['a mutation', body('mutation { updateIncident(uid: "1") { uid } }')],
-    ['a named mutation after whitespace', body('  mutation Update { a }')],
-    ['a subscription', body('subscription { events }')],
-    ['a document with a query and a mutation', body('query A { a } mutation B { b }', { operationName: 'B' })],
-    ['a query with a field named mutation (not sure)', body('query { mutation }')],
-    ['a query mentioning mutation in a string (not sure)', body('query { search(text: "mutation") }')],
-    ['a document opening with a fragment', body('fragment F on User { uid } query { me { ...F } }')],
-    ['an APQ request without a query', JSON.stringify({ variables: {}, extensions: { persistedQuery: { version: 1, sha256Hash: 'abc' } } })],
-    ['a body with the query after the variables', JSON.stringify({ variables: {}, query: 'query { a }' })],
-    ['a truncated body', '{"query":"query { a'],
-    ['a body with a broken escape', '{"query":"query \\x { a }"}'],
-    ['an empty body', ''],
-    ['no body', undefined],
-    ['a Buffer body', Buffer.from(body('query { a }'))],
-  ])('does not retry %s', (_name, requestBody) => {
-    expect(isQueryOperation(requestBody)).toBe(false);
-  });
-
-  it('decodes only the query, not the variables that follow it', () => {
-    const representations = Array.from({ length: 10_000 }, (_, i) => ({ __typename: 'User', uid: `u-${i}`, note: 'mutation' }));
-    expect(isQueryOperation(body('query { _entities { __typename } }', { variables: { representations } }))).toBe(true);
-  });
-});
+// Whether a fetch may be retried at all is decided by its operation kind from the query plan, no longer by
+// reading its text: see 'decides by the kind the query plan gives the fetch' in resilience.test.ts.
 
 describe('what is retried', () => {
   it.each([502, 503, 504])('retries HTTP %i', (status) => expect(isRetryableStatus(status)).toBe(true));
