@@ -1,6 +1,6 @@
 import { buildSchema, getOperationAST, parse } from 'graphql';
-import { readCostDirectives } from '../src/cost/cost-directives';
-import { estimateCost } from '../src/cost/estimate-cost';
+import { readCostDirectives } from './cost-directives';
+import { estimateCost } from './estimate-cost';
 
 const sdl = `
   directive @cost(weight: Int!) on FIELD_DEFINITION | OBJECT | ARGUMENT_DEFINITION | SCALAR | ENUM
