@@ -1,10 +1,10 @@
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { createLogger } from '../../lib/logger';
-import type { Principal } from '../../lib/principal';
-import { MemoryRateLimitStore, type RateLimitStore } from '../src/rate-limit/rate-limit-store';
-import { RedisRateLimitStore } from '../src/rate-limit/redis-rate-limit-store';
-import { RateLimiter } from '../src/rate-limit/rate-limiter';
+import { createLogger } from '../../../lib/logger';
+import type { Principal } from '../../../lib/principal';
+import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit-store';
+import { RedisRateLimitStore } from './redis-rate-limit-store';
+import { RateLimiter } from './rate-limiter';
 
 const logger = createLogger('test', 'silent');
 const partner: Principal = { sub: 'client-1', tenant: 'acme', kind: 'partner', scopes: [], clientId: 'partner-x' };
@@ -26,8 +26,29 @@ describe('GCRA budgets in memory', () => {
     await store.charge('a', 5, 5, 1000);
     expect((await store.charge('b', 1, 5, 1000)).allowed).toBe(true);
     await store.charge('c', 1, 5, 1000);
-    // "a" was evicted as the oldest key: its budget starts again.
+    // "a" was evicted as the least recently charged key: its budget starts again.
     expect((await store.charge('a', 1, 5, 1000)).allowed).toBe(true);
+  });
+
+  it('evicts the least recently charged key, not the oldest one', async () => {
+    const store = new MemoryRateLimitStore(2, () => 0);
+    await store.charge('a', 5, 5, 1000);
+    await store.charge('b', 5, 5, 1000);
+    expect((await store.charge('a', 1, 5, 1000)).allowed).toBe(false);
+    await store.charge('c', 1, 5, 1000);
+    // "b" went, "a" (charged since) stays spent.
+    expect((await store.charge('a', 1, 5, 1000)).allowed).toBe(false);
+    expect((await store.charge('b', 1, 5, 1000)).allowed).toBe(true);
+  });
+
+  it('is whole again once the window has passed since the last charge', async () => {
+    let now = 0;
+    const store = new MemoryRateLimitStore(10, () => now);
+    await store.charge('k', 5, 5, 1000);
+    now += 999;
+    expect((await store.charge('k', 5, 5, 1000)).allowed).toBe(false);
+    now += 1;
+    expect(await store.charge('k', 5, 5, 1000)).toMatchObject({ allowed: true, remaining: 0 });
   });
 });
 
@@ -37,11 +58,12 @@ describe('the rate limiter', () => {
     expect((await limiter.chargeRequest(partner)).error).toBeNull();
     const second = await limiter.chargeRequest(partner);
     expect(second.error).toBeNull();
-    expect(second.headers.get('ratelimit')).toBe('limit=2, remaining=0, reset=60');
+    expect(second.headers).toEqual({ 'ratelimit-policy': '2;w=60', ratelimit: 'limit=2, remaining=0, reset=60' });
     const third = await limiter.chargeRequest(partner);
     expect(third.error?.extensions).toMatchObject({ code: 'RATE_LIMITED', limit: 'requests', retryAfterSeconds: 30 });
     expect((third.error?.extensions.http as { status: number }).status).toBe(429);
-    expect(third.headers.get('retry-after')).toBe('30');
+    expect(third.headers['retry-after']).toBe('30');
+    expect((third.error?.extensions.http as { headers: Record<string, string> }).headers).toEqual(third.headers);
   });
 
   it('refuses an operation costing more than the whole cost budget, saying so', async () => {
