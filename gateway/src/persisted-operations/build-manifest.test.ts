@@ -2,11 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildManifest, readOperationFiles, serializeManifest } from '../src/persisted-operations/build-manifest';
-import { parseManifest } from '../src/persisted-operations/manifest';
-import { sha256Hex } from '../src/persisted-operations/persisted-operation';
-import { PersistedOperations } from '../src/persisted-operations/persisted-operations';
-import { apiSchema, partnerX, recordingLogger, ROOT, SAMPLE_DIRECTORY } from './persisted-fixtures';
+import { buildManifest, readOperationFiles, serializeManifest } from './build-manifest';
+import { parseManifest } from './manifest';
+import { sha256Hex } from './persisted-operation';
+import { PersistedOperations } from './persisted-operations';
+import { apiSchema, partnerX, recordingLogger, ROOT, SAMPLE_DIRECTORY } from './test-fixtures';
 
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 const PQ_BUILD = join(ROOT, 'scripts', 'pq-build.ts');
@@ -98,7 +98,7 @@ describe('npm run pq:build', () => {
 
     const operations = PersistedOperations.load({ path: folder, schema: apiSchema(), mode: 'enforce', users: 'any', logger: recordingLogger().logger, watch: false });
     const [feed] = JSON.parse(printed.stdout).operations as { id: string; body: string }[];
-    expect(operations.resolve({ documentId: `sha256:${feed.id}` }, partnerX)).toEqual({ body: { query: feed.body }, persistedOperationId: feed.id });
+    expect(operations.resolve({ documentId: `sha256:${feed.id}` }, partnerX)).toEqual({ params: { query: feed.body }, persistedOperationId: feed.id });
   });
 
   it('exits 2 on a usage error', () => {

@@ -1,5 +1,5 @@
-import { ConfigError } from '../../lib/errors';
-import { readPersistedQueriesConfig } from '../src/persisted-operations/config';
+import { ConfigError } from '../../../lib/errors';
+import { readPersistedQueriesConfig } from './config';
 
 describe('persisted queries configuration', () => {
   it('is off without a manifest, and enforces once PERSISTED_QUERIES names one', () => {

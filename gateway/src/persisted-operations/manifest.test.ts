@@ -1,6 +1,6 @@
-import { ManifestError, parseManifest } from '../src/persisted-operations/manifest';
-import { prepareOperation } from '../src/persisted-operations/persisted-operation';
-import { apiSchema, PEOPLE } from './persisted-fixtures';
+import { ManifestError, parseManifest } from './manifest';
+import { prepareOperation } from './persisted-operation';
+import { apiSchema, PEOPLE } from './test-fixtures';
 
 const FILE = 'clients/partner-x.json';
 

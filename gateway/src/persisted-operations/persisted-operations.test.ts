@@ -2,14 +2,14 @@ import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSchema, GraphQLError, printSchema } from 'graphql';
-import type { Principal } from '../../lib/principal';
-import { ManifestError } from '../src/persisted-operations/manifest';
-import { PersistedOperations, type PersistedOperationsOptions } from '../src/persisted-operations/persisted-operations';
-import { apiSchema, eventually, partnerX, PEOPLE, recordingLogger, sampleDirectory, sampleOperation, script } from './persisted-fixtures';
+import type { Principal } from '../../../lib/principal';
+import { ManifestError } from './manifest';
+import { PersistedOperations, type PersistedOperationsOptions } from './persisted-operations';
+import { apiSchema, eventually, partnerX, PEOPLE, recordingLogger, sampleDirectory, sampleOperation, script } from './test-fixtures';
 
 const incidentBoard = sampleOperation('manifest.json', 'IncidentBoard');
 /** How many operations the committed sample's shared manifest lists. */
-const SHARED_OPERATIONS = (JSON.parse(readFileSync(join(__dirname, '../../schema/persisted-queries/manifest.json'), 'utf8')) as { operations: unknown[] }).operations.length;
+const SHARED_OPERATIONS = (JSON.parse(readFileSync(join(__dirname, '../../../schema/persisted-queries/manifest.json'), 'utf8')) as { operations: unknown[] }).operations.length;
 const partnerZ: Principal = { ...partnerX, sub: 'partner-z', clientId: 'partner-z' };
 const apq = (sha256Hash: string) => ({ extensions: { persistedQuery: { version: 1, sha256Hash } } });
 
@@ -141,9 +141,24 @@ describe('reloading', () => {
     expect(runs(operations, script, incidentBoard.id)).toBe(false);
   });
 
-  it('close() stops watching and is safe to call twice', () => {
-    const { operations } = load(sample(), { watch: true });
+  it('close() stops watching and is safe to call twice: a file changed afterwards is not reloaded', async () => {
+    const directory = sample();
+    const { operations } = load(directory, { watch: true, debounceMs: 20 });
+    const peopleId = 'people-v1';
+    // Watching, a new client file is picked up.
+    writeFileSync(join(directory, 'clients', 'partner-z.json'), JSON.stringify({ [peopleId]: PEOPLE }));
+    await eventually(() => operations.stats().clientOperations['partner-z'] === 1);
     operations.close();
     operations.close();
+
+    // A second list watches the same files with ten times the quiet time: once it has reloaded, the first
+    // would long have reloaded too, had it still been watching. No fixed sleep.
+    const { operations: witness } = load(directory, { watch: true, debounceMs: 200 });
+    writeFileSync(join(directory, 'clients', 'partner-z.json'), BROKEN_FIELD);
+    await eventually(() => witness.stats().reloadFailures === 1);
+    expect(operations.stats()).toMatchObject({ reloadFailures: 0, clientOperations: { 'partner-x': 1, 'partner-z': 1, 'relay-app': 1 } });
+    expect(runs(operations, partnerZ, peopleId)).toBe(true);
+    // A reload asked for by hand still reads the files.
+    expect(operations.reload()).toMatchObject({ status: 'refused' });
   });
 });

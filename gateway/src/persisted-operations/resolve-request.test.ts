@@ -1,10 +1,11 @@
 import * as parser from 'graphql/language/parser';
 import * as validation from 'graphql/validation/validate';
 import { GraphQLError } from 'graphql';
-import type { Principal } from '../../lib/principal';
-import { PersistedOperations } from '../src/persisted-operations/persisted-operations';
-import { sha256Hex } from '../src/persisted-operations/persisted-operation';
-import type { GraphQLRequestBody, PersistedQueriesMode, ResolvedRequest, UserOperationPolicy } from '../src/persisted-operations/resolve-request';
+import type { Principal } from '../../../lib/principal';
+import { PersistedOperations } from './persisted-operations';
+import { sha256Hex } from './persisted-operation';
+import type { GraphQLParams } from '../pipeline/request';
+import type { PersistedQueriesMode, ResolvedRequest, UserOperationPolicy } from './resolve-request';
 import {
   apiSchema,
   partnerX,
@@ -17,7 +18,7 @@ import {
   script,
   UNLISTED,
   user,
-} from './persisted-fixtures';
+} from './test-fixtures';
 
 const incidentBoard = sampleOperation('manifest.json', 'IncidentBoard');
 const partnerIncidents = sampleOperation('clients/partner-x.json', 'PartnerIncidents');
@@ -47,9 +48,9 @@ describe('ids in every form', () => {
   const { operations } = registry('enforce');
 
   it("replaces Apollo's extensions.persistedQuery hash by the listed document, keeping the other extensions", () => {
-    const body: GraphQLRequestBody = { operationName: 'IncidentBoard', variables: { a: 1 }, extensions: { ...apq(incidentBoard.id), traceId: 't-1' } };
+    const body: GraphQLParams = { operationName: 'IncidentBoard', variables: { a: 1 }, extensions: { ...apq(incidentBoard.id), traceId: 't-1' } };
     expect(operations.resolve(body, script)).toEqual({
-      body: { query: incidentBoard.body, operationName: 'IncidentBoard', variables: { a: 1 }, extensions: { traceId: 't-1' } },
+      params: { query: incidentBoard.body, operationName: 'IncidentBoard', variables: { a: 1 }, extensions: { traceId: 't-1' } },
       persistedOperationId: incidentBoard.id,
     });
     expect(body.extensions).toHaveProperty('persistedQuery');
@@ -58,13 +59,13 @@ describe('ids in every form', () => {
   it('resolves a GraphQL-over-HTTP documentId sha256:<hex>, in either case, and removes it', () => {
     for (const documentId of [`sha256:${incidentBoard.id}`, `sha256:${incidentBoard.id.toUpperCase()}`]) {
       const resolved = operations.resolve({ documentId, variables: {} }, user);
-      expect(resolved).toEqual({ body: { query: incidentBoard.body, variables: {} }, persistedOperationId: incidentBoard.id });
+      expect(resolved).toEqual({ params: { query: incidentBoard.body, variables: {} }, persistedOperationId: incidentBoard.id });
     }
   });
 
   it("resolves a custom id sent as documentId, Relay's doc_id, and sha256:<hex> of a Relay document's text", () => {
     const relayApp: Principal = { ...partnerX, clientId: 'relay-app' };
-    const expected: ResolvedRequest = { body: { query: PEOPLE }, persistedOperationId: PEOPLE_RELAY_ID };
+    const expected: ResolvedRequest = { params: { query: PEOPLE }, persistedOperationId: PEOPLE_RELAY_ID };
     expect(operations.resolve({ documentId: PEOPLE_RELAY_ID }, relayApp)).toEqual(expected);
     expect(operations.resolve({ doc_id: PEOPLE_RELAY_ID }, relayApp)).toEqual(expected);
     expect(operations.resolve({ documentId: `sha256:${sha256Hex(PEOPLE)}` }, relayApp)).toEqual(expected);
@@ -73,7 +74,7 @@ describe('ids in every form', () => {
   it('runs a listed hash sent together with its own body (whatever the whitespace) as the listed operation', () => {
     const reformatted = incidentBoard.body.replace(/\s+/g, '  ');
     const resolved = operations.resolve({ query: reformatted, extensions: apq(incidentBoard.id) }, script);
-    expect(resolved).toEqual({ body: { query: incidentBoard.body }, persistedOperationId: incidentBoard.id });
+    expect(resolved).toEqual({ params: { query: incidentBoard.body }, persistedOperationId: incidentBoard.id });
   });
 
   it('refuses an id together with a body: CANNOT_SEND_PQ_ID_AND_BODY (400)', () => {
@@ -87,12 +88,12 @@ describe('ids in every form', () => {
   });
 
   it('refuses an id that is not text', () => {
-    const body = { documentId: 42 } as unknown as GraphQLRequestBody;
+    const body = { documentId: 42 } as unknown as GraphQLParams;
     expect(refusal(() => operations.resolve(body, script))).toMatchObject({ code: 'BAD_REQUEST', status: 400, message: expect.stringContaining('documentId must be a non-empty string') });
   });
 
-  it('leaves a request with neither an id nor a body to Apollo Server', () => {
-    expect(operations.resolve({ variables: {} }, partnerX)).toEqual({ body: { variables: {} } });
+  it('leaves a request with neither an id nor a body to the pipeline, which asks for a query', () => {
+    expect(operations.resolve({ variables: {} }, partnerX)).toEqual({ params: { variables: {} } });
   });
 });
 
@@ -123,7 +124,7 @@ describe.each(TABLE)('mode %s, %s', (mode, _kind, principal, users, outcomes) =>
   const { operations } = registry(mode, users);
   const listed = principal.kind === 'partner' ? partnerIncidents : incidentBoard;
   const unknownHash = sha256Hex(UNLISTED);
-  const bodies: Record<(typeof REQUESTS)[number], GraphQLRequestBody> = {
+  const bodies: Record<(typeof REQUESTS)[number], GraphQLParams> = {
     'listed id': { extensions: apq(listed.id) },
     'listed body': { query: listed.body },
     'unlisted body': { query: UNLISTED },
@@ -137,11 +138,14 @@ describe.each(TABLE)('mode %s, %s', (mode, _kind, principal, users, outcomes) =>
     if (outcome === 'runs listed') {
       const resolved = operations.resolve(body, principal);
       expect(resolved.persistedOperationId).toBe(listed.id);
-      expect(resolved.body.extensions).toBeUndefined();
-      expect(resolved.body.query).toBe(listed.body);
-    } else if (outcome === 'runs' || outcome === 'APQ') {
-      // Unchanged: Apollo Server runs the body, or its APQ answers PERSISTED_QUERY_NOT_FOUND or registers.
-      expect(operations.resolve(body, principal)).toEqual({ body });
+      expect(resolved.params.extensions).toBeUndefined();
+      expect(resolved.params.query).toBe(listed.body);
+    } else if (outcome === 'runs') {
+      // Unchanged: the pipeline runs the body.
+      expect(operations.resolve(body, principal)).toEqual({ params: body });
+    } else if (outcome === 'APQ') {
+      // Unchanged, with the hash for APQ: it answers PERSISTED_QUERY_NOT_FOUND, or registers the body sent with it.
+      expect(operations.resolve(body, principal)).toEqual({ params: body, apqHash: unknownHash });
     } else {
       expect(refusal(() => operations.resolve(body, principal))).toMatchObject({ code: outcome, status: STATUS[outcome] });
     }
@@ -176,8 +180,8 @@ describe('partners under enforce', () => {
     try {
       operations.resolve({ extensions: apq(incidentBoard.id) }, partnerX);
     } catch (error) {
-      const headers = ((error as GraphQLError).extensions.http as { headers: Map<string, string> }).headers;
-      expect(headers.get('cache-control')).toBe('private, no-cache, must-revalidate');
+      const headers = ((error as GraphQLError).extensions.http as { headers: Record<string, string> }).headers;
+      expect(headers['cache-control']).toBe('private, no-cache, must-revalidate');
     }
     expect.assertions(1);
   });

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import type { GraphQLSchema } from 'graphql';
-import type { Logger } from '../../lib/logger';
-import type { Principal } from '../../lib/principal';
-import { apiSchemaFromSupergraph } from '../src/persisted-operations/api-schema';
-import { sha256Hex } from '../src/persisted-operations/persisted-operation';
+import type { Logger } from '../../../lib/logger';
+import type { Principal } from '../../../lib/principal';
+import { apiSchemaFromSupergraph } from './api-schema';
+import { sha256Hex } from './persisted-operation';
 
-export const ROOT = join(__dirname, '..', '..');
+export const ROOT = join(__dirname, '..', '..', '..');
 export const SAMPLE_DIRECTORY = join(ROOT, 'schema', 'persisted-queries');
 
 let schema: GraphQLSchema | undefined;
