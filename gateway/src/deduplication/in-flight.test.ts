@@ -1,4 +1,4 @@
-import { InFlight } from '../src/deduplication/in-flight';
+import { InFlight } from './in-flight';
 
 /** A promise and the functions that settle it. */
 function deferred<T>(): { promise: Promise<T>; resolve(value: T): void; reject(error: unknown): void } {
