@@ -152,6 +152,14 @@ describe('rewriting an operation before planning', () => {
     expect(restoreRemovedFields({ assets: [] }, decision.removals)).toEqual({ assets: [], me: null });
   });
 
+  it('authorizes the operation it is given (the one the pipeline selected), not the first of the document', () => {
+    const document = parse('query Open { me { uid } } query Private { me { email } }');
+    const p = principal(['identity:read']);
+    const decision = authorizeOperation(schema, document, getOperationAST(document, 'Private')!, requirements, (r) => satisfies(r, p, policies));
+    expect(decision.removals.map((r) => r.path)).toEqual([['me', 'email'], ['me']]);
+    expect(decision.document).toBeNull();
+  });
+
   it('respects aliases in paths', () => {
     const decision = decide('{ boss: me { mail: email } }', ['identity:read']);
     expect(decision.removals.filter((r) => r.reported).map((r) => r.path)).toEqual([['boss', 'mail']]);
