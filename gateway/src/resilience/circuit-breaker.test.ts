@@ -288,6 +288,21 @@ describe('the circuit of a subgraph, in useResilience', () => {
     expect(resilience.breakerState('assets')).toBe('closed');
   });
 
+  it('does not count against the subgraph a hook that fails once after a good answer', async () => {
+    const healthy = await serve(answerOk);
+    let failures = 1;
+    const { resilience } = resilienceWithClock({
+      breakerFailureThreshold: 1,
+      onAttempt: () => {
+        if (failures-- > 0) throw new Error('metrics hook failed');
+      },
+    });
+    const client = clientAt(healthy.url, resilience);
+    await expect(sendFetch(client, QUERY)).rejects.toThrow('metrics hook failed');
+    expect(resilience.breakerState('assets')).toBe('closed');
+    expect(await sendFetch(client, QUERY)).toEqual({ data: { ok: true } });
+  });
+
   it('does not count answers with a 4xx: the subgraph is up', async () => {
     const rejecting = await serve((_request, response) => sendJson(response, 400, { errors: [{ message: 'bad' }] }));
     const { resilience } = resilienceWithClock();
