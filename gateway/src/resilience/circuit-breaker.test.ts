@@ -328,9 +328,10 @@ describe('the circuit of a subgraph, in useResilience', () => {
 
   it("does not count a timeout while the subgraph's /healthz answers: one caller's slow requests open nobody's circuit", async () => {
     const hanging = await serve(() => undefined);
-    const { resilience } = resilienceWithClock({ timeoutMs: 50 });
+    // Each check is answered at once; 150 ms leaves it time to settle before the next call times out.
+    const { resilience } = resilienceWithClock({ timeoutMs: 150 });
     const client = clientAt(hanging.url, resilience);
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 4; i++) {
       expect((await refusal(sendFetch(client, QUERY))).failure).toBe('timeout');
       // Each timeout asks /healthz; wait for its answer before the next call.
       await eventually(() => hanging.healthChecks === i + 1);
@@ -356,7 +357,7 @@ describe('the circuit of a subgraph, in useResilience', () => {
       () => undefined,
       (response) => held.push(response),
     );
-    const { resilience } = resilienceWithClock({ timeoutMs: 50, breakerFailureThreshold: 2 });
+    const { resilience } = resilienceWithClock({ timeoutMs: 150, breakerFailureThreshold: 2 });
     const client = clientAt(hanging.url, resilience);
     await Promise.all(Array.from({ length: 5 }, () => refusal(sendFetch(client, QUERY))));
     await eventually(() => hanging.healthChecks === 1);
