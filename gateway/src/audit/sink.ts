@@ -19,13 +19,10 @@ export function openAuditSink(destination: string): { write: AuditSink; close():
     write: (line) => void stream.write(`${line}\n`),
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
-        const done = () => resolve();
-        if (destination === 'stdout' || destination === 'stderr') {
-          // The process's own stdout and stderr stay open: flush what is queued, do not close the descriptor.
-          stream.flush(() => done());
-          return;
-        }
-        stream.once('close', done);
+        // end() writes what is queued, then closes a file; the process's own stdout and stderr stay open (SonicBoom
+        // never closes descriptors 1 and 2). Not flush(): with pino's minLength 0 it calls back at once, before
+        // the queued lines are written.
+        stream.once('close', () => resolve());
         stream.end();
       })),
   };

@@ -49,16 +49,18 @@ export function usePersistedOperations(
       if (resolved.apqHash === undefined) return;
       const persistedQuery = operation.params.extensions?.persistedQuery as { version?: unknown };
       if (persistedQuery.version !== 1) throw apqUnsupportedVersion();
+      // Hex in either case is one hash: documents are registered, and so looked up, under the lower-case form.
+      const hash = resolved.apqHash.toLowerCase();
       const { query } = operation.params;
       if (query === undefined || query === '') {
-        const text = await apq.get(resolved.apqHash);
+        const text = await apq.get(hash);
         onApqLookup(text === undefined ? 'miss' : 'hit');
         if (text === undefined) throw apqNotFound();
         operation.params = { ...operation.params, query: text };
         return;
       }
-      if (sha256Hex(query) !== resolved.apqHash.toLowerCase()) throw apqHashMismatch();
-      registrations.set(operation, resolved.apqHash.toLowerCase());
+      if (sha256Hex(query) !== hash) throw apqHashMismatch();
+      registrations.set(operation, hash);
     },
     onResult(operation, result) {
       const hash = registrations.get(operation);

@@ -110,11 +110,9 @@ export function useResilience(options: ResilienceOptions): ResiliencePlugin {
     const maxAttempts = !permit.probe && fetch.operationKind === OperationTypeNode.QUERY ? options.retries + 1 : 1;
     for (let attempt = 1; ; attempt++) {
       const attemptStarted = performance.now();
+      let response: SubgraphResponse;
       try {
-        const response = await next(fetch);
-        options.onAttempt?.({ subgraph: fetch.subgraph, durationMs: performance.now() - attemptStarted, outcome: 'ok', attempt });
-        permit.succeeded();
-        return response;
+        response = await next(fetch);
       } catch (thrown) {
         const error = deadline.aborted ? (deadline.reason as SubgraphRequestError) : asSubgraphError(fetch.subgraph, thrown);
         if (fetch.signal?.aborted && !deadline.aborted) throw thrown;
@@ -133,6 +131,10 @@ export function useResilience(options: ResilienceOptions): ResiliencePlugin {
         else permit.succeeded();
         throw error.failure === 'unreachable' ? afterAttempts(error, attempt) : error;
       }
+      // Outside the try: a hook that fails here is the gateway's fault, never counted against the subgraph.
+      options.onAttempt?.({ subgraph: fetch.subgraph, durationMs: performance.now() - attemptStarted, outcome: 'ok', attempt });
+      permit.succeeded();
+      return response;
     }
   }
 

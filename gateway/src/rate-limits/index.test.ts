@@ -1,0 +1,99 @@
+import type { ClientKind } from '../../../lib/principal';
+import { useCost } from '../cost';
+import type { ExecutionOutcome } from '../pipeline/plugin';
+import { principal, servedSchema, silentLogger, testPipeline, usePrincipal } from '../pipeline/test-fixtures';
+import type { RateLimitsConfig } from './config';
+import { RateLimiter, type RateLimitBudget } from './rate-limiter';
+import { MemoryRateLimitStore } from './rate-limit-store';
+import { useRateLimits } from '.';
+
+const SDL = `
+  directive @cost(weight: Int!) on FIELD_DEFINITION | OBJECT
+  type Query { report: Report cheap: Int }
+  type Report @cost(weight: 40) { total: Int }
+`;
+const schema = servedSchema(SDL);
+
+function config(budget: Partial<RateLimitBudget> = {}, admission: Partial<RateLimitsConfig['admission']> = {}): RateLimitsConfig {
+  const each = { requests: 100, cost: 1000, windowMs: 60_000, ...budget };
+  return {
+    budgets: { user: each, script: each, partner: each } as Record<ClientKind, RateLimitBudget>,
+    admission: { perCaller: 8, perTenant: 32, maxWaiting: 8, maxWaitMs: 60_000, ...admission },
+  };
+}
+
+function rateLimited(settings: RateLimitsConfig, options: { execute?: () => Promise<ExecutionOutcome>; who?: () => ReturnType<typeof principal> } = {}) {
+  const limiter = new RateLimiter(new MemoryRateLimitStore(), (kind) => settings.budgets[kind], silentLogger);
+  return testPipeline({
+    schema,
+    rootValue: { report: { total: 1 }, cheap: 1 },
+    execute: options.execute && (() => options.execute!()),
+    plugins: [usePrincipal(options.who ?? (() => principal({ clientId: 'app-1' }))), useCost({ user: 10_000, script: 10_000, partner: 10_000 }), useRateLimits(settings, limiter)],
+  });
+}
+
+describe('useRateLimits', () => {
+  it('puts the RateLimit headers on every answer, and refuses a request over its budget with 429 and Retry-After', async () => {
+    const { run } = rateLimited(config({ requests: 2 }));
+    const first = await run({ query: '{ cheap }' });
+    expect(first.status).toBe(200);
+    expect(first.headers).toMatchObject({ 'ratelimit-policy': '2;w=60', ratelimit: 'limit=2, remaining=1, reset=30' });
+    await run({ query: '{ cheap }' });
+    const refused = await run({ query: '{ cheap }' });
+    expect(refused.status).toBe(429);
+    expect(refused.headers).toMatchObject({ 'retry-after': '30', ratelimit: 'limit=2, remaining=0, reset=60' });
+    expect(refused.body).toEqual({ errors: [expect.objectContaining({ extensions: { code: 'RATE_LIMITED', limit: 'requests', retryAfterSeconds: 30 } })] });
+  });
+
+  it('keeps budgets apart per tenant and per client', async () => {
+    let who = principal({ clientId: 'app-1' });
+    const { run } = rateLimited(config({ requests: 1 }), { who: () => who });
+    expect((await run({ query: '{ cheap }' })).status).toBe(200);
+    expect((await run({ query: '{ cheap }' })).status).toBe(429);
+    who = principal({ clientId: 'app-2' });
+    expect((await run({ query: '{ cheap }' })).status).toBe(200);
+    who = principal({ clientId: 'app-1', tenant: 'globex' });
+    expect((await run({ query: '{ cheap }' })).status).toBe(200);
+  });
+
+  it("charges the cost budget with the operation's estimate, once cost has made it", async () => {
+    const { run } = rateLimited(config({ cost: 100 }));
+    expect((await run({ query: '{ report { total } }' })).status).toBe(200);
+    expect((await run({ query: '{ report { total } }' })).status).toBe(200);
+    const refused = await run({ query: '{ report { total } }' });
+    expect(refused.status).toBe(429);
+    expect(refused.body).toEqual({ errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'RATE_LIMITED', limit: 'cost' }) })] });
+  });
+
+  it('bounds the requests of one caller in flight, and frees the room when a request is answered', async () => {
+    const waiting: Array<() => void> = [];
+    const execute = () => new Promise<ExecutionOutcome>((resolve) => waiting.push(() => resolve({ data: { cheap: 1 } })));
+    const { run } = rateLimited(config({}, { perCaller: 1, maxWaitMs: 50 }), { execute });
+    const first = run({ query: '{ cheap }' });
+    await new Promise(setImmediate);
+    const refused = await run({ query: '{ cheap }' });
+    expect(refused.status).toBe(429);
+    expect(refused.headers).toMatchObject({ 'retry-after': '1' });
+    expect(refused.body).toEqual({
+      errors: [
+        {
+          message: 'Too many requests in flight for this client (at most 1 at once, each waiting at most 50 ms); retry after 1 s',
+          extensions: { code: 'RATE_LIMITED', limit: 'inFlightPerCaller', maximum: 1, retryAfterSeconds: 1 },
+        },
+      ],
+    });
+    waiting.shift()!();
+    expect((await first).status).toBe(200);
+    const next = run({ query: '{ cheap }' });
+    await new Promise(setImmediate);
+    waiting.shift()!();
+    expect((await next).status).toBe(200);
+  });
+
+  it('frees the room of a request refused after it was admitted', async () => {
+    const { run } = rateLimited(config({ cost: 10 }, { perCaller: 1, maxWaitMs: 50 }));
+    // Refused by the cost budget in onOperation, after admission: its room must come back.
+    expect((await run({ query: '{ report { total } }' })).status).toBe(429);
+    expect((await run({ query: '{ cheap }' })).status).toBe(200);
+  });
+});
