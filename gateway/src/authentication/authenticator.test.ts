@@ -10,6 +10,11 @@ import { readAuthConfig, type AuthConfig } from './config';
 import { loadOrCreateDevelopmentKey, signDevelopmentToken } from './development-key';
 import { ConfigError } from '../../../lib/errors';
 
+/** Who the authenticator says is asking (its answer also carries the token's expiry). */
+async function principalOf(authenticator: Authenticator, header: string) {
+  return (await authenticator.authenticate(header)).principal;
+}
+
 // The real jwtVerify, counted: a token sent again must not be verified again.
 jest.mock('jose', () => {
   const actual = jest.requireActual('jose');
@@ -82,7 +87,7 @@ describe('with the development key', () => {
       kind: 'partner',
       clientId: 'partner-x',
     });
-    await expect(authenticator.authenticate(`Bearer ${token}`)).resolves.toEqual({
+    await expect(principalOf(authenticator, `Bearer ${token}`)).resolves.toEqual({
       sub: 'alice',
       tenant: 'acme',
       kind: 'partner',
@@ -94,19 +99,16 @@ describe('with the development key', () => {
   it('defaults the kind to user, reads scp arrays and takes azp as the client id', async () => {
     const claims = validClaims({ scope: undefined, scp: ['assets:read', 'assets:read', 'identity:read'], azp: 'frontend' });
     await expect(authenticator.authenticate(`bearer ${await sign(devKey, claims)}`)).resolves.toEqual({
-      sub: 'alice',
-      tenant: 'acme',
-      kind: 'user',
-      scopes: ['assets:read', 'identity:read'],
-      clientId: 'frontend',
+      principal: { sub: 'alice', tenant: 'acme', kind: 'user', scopes: ['assets:read', 'identity:read'], clientId: 'frontend' },
+      expiresAt: (claims.exp as number) * 1000,
     });
     const withoutScopes = await authenticator.authenticate(`Bearer ${await sign(devKey, validClaims({ scope: undefined }))}`);
-    expect(withoutScopes.scopes).toEqual([]);
+    expect(withoutScopes.principal.scopes).toEqual([]);
   });
 
   it('accepts a token expired by less than the clock tolerance', async () => {
     const token = await sign(devKey, validClaims({ iat: now() - 600, exp: now() - 10 }));
-    await expect(authenticator.authenticate(`Bearer ${token}`)).resolves.toMatchObject({ sub: 'alice' });
+    await expect(principalOf(authenticator, `Bearer ${token}`)).resolves.toMatchObject({ sub: 'alice' });
   });
 
   it('refuses a missing header, another scheme and a header without a token', async () => {
@@ -240,12 +242,12 @@ describe('a token sent again', () => {
     expect(second).toEqual(first);
     expect(verifications).toHaveBeenCalledTimes(1);
     // What the next request gets cannot be changed by this one.
-    expect(Object.isFrozen(second) && Object.isFrozen(second.scopes)).toBe(true);
+    expect(Object.isFrozen(second.principal) && Object.isFrozen(second.principal.scopes)).toBe(true);
   });
 
   it('is refused once it expires, though it was accepted before', async () => {
     const header = `Bearer ${await sign(key, validClaims({ exp: now() + 60 }))}`;
-    await expect(authenticator.authenticate(header)).resolves.toMatchObject({ sub: 'alice' });
+    await expect(principalOf(authenticator, header)).resolves.toMatchObject({ sub: 'alice' });
     jest.useFakeTimers({ now: Date.now() + 60_000 + 31_000, doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'queueMicrotask'] });
     expect(await refusal(authenticator, header)).toBe('token expired');
   });
@@ -266,11 +268,11 @@ describe('with a JWKS file', () => {
     const path = join(directory, 'jwks.json');
     await writeFile(path, JSON.stringify({ keys: [rsa.publicJwk, ed.publicJwk] }));
     const authenticator = await createAuthenticator(readAuthConfig({ JWKS_FILE: path }));
-    await expect(authenticator.authenticate(`Bearer ${await sign(rsa, validClaims({ sub: 'script-1', client_kind: 'script' }))}`)).resolves.toMatchObject({
+    await expect(principalOf(authenticator, `Bearer ${await sign(rsa, validClaims({ sub: 'script-1', client_kind: 'script' }))}`)).resolves.toMatchObject({
       sub: 'script-1',
       kind: 'script',
     });
-    await expect(authenticator.authenticate(`Bearer ${await sign(ed, validClaims())}`)).resolves.toMatchObject({ sub: 'alice' });
+    await expect(principalOf(authenticator, `Bearer ${await sign(ed, validClaims())}`)).resolves.toMatchObject({ sub: 'alice' });
     const other = await newKey('RS256', 'rsa-2');
     expect(await refusal(authenticator, `Bearer ${await sign(other, validClaims())}`)).toBe('unknown signing key (kid rsa-2)');
   });
@@ -325,8 +327,8 @@ describe('with a remote JWKS', () => {
     published = [before.publicJwk];
     const authenticator = await createAuthenticator(readAuthConfig({ JWKS_URL: url }));
 
-    await expect(authenticator.authenticate(`Bearer ${await sign(before, validClaims())}`)).resolves.toMatchObject({ tenant: 'acme' });
-    await expect(authenticator.authenticate(`Bearer ${await sign(before, validClaims({ tenant: 'globex' }))}`)).resolves.toMatchObject({
+    await expect(principalOf(authenticator, `Bearer ${await sign(before, validClaims())}`)).resolves.toMatchObject({ tenant: 'acme' });
+    await expect(principalOf(authenticator, `Bearer ${await sign(before, validClaims({ tenant: 'globex' }))}`)).resolves.toMatchObject({
       tenant: 'globex',
     });
     expect(fetches).toBe(1);
@@ -339,7 +341,7 @@ describe('with a remote JWKS', () => {
 
     const realNow = Date.now.bind(Date);
     jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 31_000);
-    await expect(authenticator.authenticate(rotated)).resolves.toMatchObject({ sub: 'alice' });
+    await expect(principalOf(authenticator, rotated)).resolves.toMatchObject({ sub: 'alice' });
     expect(fetches).toBe(2);
     expect(await refusal(authenticator, `Bearer ${await sign(before, validClaims())}`)).toBe('unknown signing key (kid key-2025)');
     expect(fetches).toBe(2);
@@ -351,15 +353,15 @@ describe('with a remote JWKS', () => {
     published = [old.publicJwk];
     const authenticator = await createAuthenticator(readAuthConfig({ JWKS_URL: url }));
     const remembered = `Bearer ${await sign(old, validClaims({ sub: 'remembered' }))}`;
-    await expect(authenticator.authenticate(remembered)).resolves.toMatchObject({ sub: 'remembered' });
-    await expect(authenticator.authenticate(remembered)).resolves.toMatchObject({ sub: 'remembered' });
+    await expect(principalOf(authenticator, remembered)).resolves.toMatchObject({ sub: 'remembered' });
+    await expect(principalOf(authenticator, remembered)).resolves.toMatchObject({ sub: 'remembered' });
     expect(fetches).toBe(1);
 
     published = [next.publicJwk];
     const realNow = Date.now.bind(Date);
     jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 31_000);
     // A token of the new key makes the gateway fetch the key set again, after the cooldown.
-    await expect(authenticator.authenticate(`Bearer ${await sign(next, validClaims())}`)).resolves.toMatchObject({ sub: 'alice' });
+    await expect(principalOf(authenticator, `Bearer ${await sign(next, validClaims())}`)).resolves.toMatchObject({ sub: 'alice' });
     expect(fetches).toBe(2);
     expect(await refusal(authenticator, remembered)).toBe('unknown signing key (kid key-old)');
   });

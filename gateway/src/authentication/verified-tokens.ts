@@ -8,6 +8,8 @@ interface Verified {
   key: unknown;
   /** The token's own expiry, epoch ms (a subscription ends then). */
   expiresAt: number;
+  /** Epoch ms after which the entry is gone: the token's expiry, or sooner. */
+  until: number;
 }
 
 /**
@@ -24,22 +26,24 @@ export class VerifiedTokens {
   constructor(
     maxEntries = 10_000,
     private readonly maxAgeMs = 5 * 60_000,
-    now: () => number = Date.now,
+    private readonly now: () => number = () => Date.now(),
   ) {
-    this.entries = new LRUCache({ max: maxEntries, perf: { now } });
+    // The cache's own TTL frees memory; `until` decides, to the millisecond, whether an entry still holds.
+    this.entries = new LRUCache({ max: maxEntries, perf: { now }, ttlResolution: 0 });
   }
 
   /** What was verified for `token` and may still be used, or undefined. */
   get(token: string): Verified | undefined {
-    return this.entries.get(digest(token));
+    const entry = this.entries.get(digest(token));
+    return entry && entry.until > this.now() ? entry : undefined;
   }
 
   remember(token: string, principal: Principal, key: unknown, expiresAtSeconds: number, now: number): void {
     const expiresAt = expiresAtSeconds * 1000;
-    const ttl = Math.min(expiresAt, now + this.maxAgeMs) - now;
-    if (ttl <= 0) return;
+    const until = Math.min(expiresAt, now + this.maxAgeMs);
+    if (until <= now) return;
     const frozen = Object.freeze({ ...principal, scopes: Object.freeze([...principal.scopes]) as string[] });
-    this.entries.set(digest(token), { principal: frozen, key, expiresAt }, { ttl });
+    this.entries.set(digest(token), { principal: frozen, key, expiresAt, until }, { ttl: until - now });
   }
 
   get size(): number {

@@ -22,9 +22,10 @@ export function measureInputs(document: DocumentNode, variables: Readonly<Record
     measured.items += length;
     if (!measured.longest || length > measured.longest.length) measured.longest = { length, where: where() };
   };
+  // Breadth first, in the order the client sent them: of two equally long lists, the first sent is named.
   const pending: Array<{ value: unknown; path: string; depth: number }> = Object.entries(variables).map(([name, value]) => ({ value, path: `$${name}`, depth: 0 }));
-  while (pending.length > 0) {
-    const { value, path, depth } = pending.pop()!;
+  for (let next = 0; next < pending.length; next++) {
+    const { value, path, depth } = pending[next];
     if (typeof value !== 'object' || value === null) continue;
     measured.depth = Math.max(measured.depth, depth + 1);
     if (Array.isArray(value)) {

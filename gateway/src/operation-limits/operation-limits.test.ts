@@ -7,7 +7,7 @@ import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from './config';
 import { measureOperation, STANDARD_INTROSPECTION_DEPTH } from './measure';
 import { useOperationLimits } from '.';
 
-const partnerLimits: OperationLimits = { maxBytes: 2000, maxTokens: 400, maxDepth: 5, maxAliases: 3, maxRootFields: 2, maxDirectives: 4, maxFields: 60, maxListLength: 5, maxListItems: 8 };
+const partnerLimits: OperationLimits = { maxBytes: 2000, maxTokens: 400, maxDepth: 5, maxAliases: 3, maxRootFields: 2, maxDirectives: 4, maxFields: 60, maxListLength: 5, maxListItems: 8, maxInputDepth: 16 };
 const limits: Record<ClientKind, OperationLimits> = { user: DEFAULT_OPERATION_LIMITS.user, script: DEFAULT_OPERATION_LIMITS.script, partner: partnerLimits };
 
 function measure(query: string, operationName?: string) {

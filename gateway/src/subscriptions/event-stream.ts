@@ -53,7 +53,6 @@ export function createEventStreamTransport(options: TransportOptions & { maxBody
       }
       return resultsOf(opened.subscription, (delivery) => context.eventIds.push(delivery.eventId));
     },
-    onComplete: (context) => context.release?.(),
   });
 
   return {
