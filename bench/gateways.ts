@@ -3,10 +3,9 @@ import { join } from 'node:path';
 import { DEVELOPMENT_AUDIENCE, DEVELOPMENT_ISSUER } from '../gateway/src/authentication/config';
 import { loadOrCreateDevelopmentKey, signDevelopmentToken } from '../gateway/src/authentication/development-key';
 import { withoutSecurityPurpose } from '../gateway/src/authorization/requirements';
-import type { SubgraphName } from '../gateway/src/config';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process';
 import { BENCH_PRINCIPAL } from './principal-data-source';
-import type { BenchSubgraphs } from './subgraphs';
+import type { BenchSubgraphs, SubgraphName } from './subgraphs';
 
 const ROOT = join(__dirname, '..');
 export const SUPERGRAPH_PATH = join(ROOT, 'schema', 'supergraph.graphql');
