@@ -7,6 +7,8 @@ import { percentile } from './load';
 /** What a client child prints when it is ready to measure, what it waits for, and what precedes its result. */
 export const READY_LINE = 'READY';
 export const GO_LINE = 'go';
+/** Tells the flood to stop: the quiet tenant's measured lookups are all answered. */
+export const STOP_LINE = 'stop';
 export const RESULT_LINE_PREFIX = 'RESULT ';
 
 /** What both clients send: a persisted operation by id, as Apollo Client does, to gateway A. */
@@ -43,6 +45,8 @@ export interface QuietResult {
   seconds: number;
   /** Of the answered lookups and of those that failed to connect or timed out: send to last byte, ms. */
   latency: LatencySummary;
+  /** The same from each lookup's slot in the schedule: what a late send (the caller's previous lookup still out) adds. */
+  latencyFromSlot: LatencySummary;
   /** Lookups sent more than one interval after their slot, because the caller's previous one was still out. */
   late: number;
   /** Not HTTP 200, errors in the body, no data or another incident's, connection errors and timeouts. */
@@ -75,7 +79,8 @@ async function paced(spec: QuietSpec, agents: Agent[], seconds: number): Promise
   const started = performance.now();
   const end = started + seconds * 1000;
   const latencies: number[] = [];
-  const result: QuietResult = { planned: 0, sent: 0, answered: 0, seconds, latency: { p50: NaN, p95: NaN, p99: NaN, max: NaN }, late: 0, errors: 0, errorsByKind: {} };
+  const fromSlot: number[] = [];
+  const result: QuietResult = { planned: 0, sent: 0, answered: 0, seconds, latency: NO_LATENCY, latencyFromSlot: NO_LATENCY, late: 0, errors: 0, errorsByKind: {} };
   const fail = (kind: string, example: string) => {
     result.errors += 1;
     result.errorsByKind[kind] = (result.errorsByKind[kind] ?? 0) + 1;
@@ -95,7 +100,9 @@ async function paced(spec: QuietSpec, agents: Agent[], seconds: number): Promise
       const sentAt = performance.now();
       result.sent += 1;
       const answer = await post(spec.url, agents[index], spec.tokens[index], body);
-      latencies.push(performance.now() - sentAt);
+      const answeredAt = performance.now();
+      latencies.push(answeredAt - sentAt);
+      fromSlot.push(answeredAt - due);
       if ('failure' in answer) {
         fail(answer.failure, answer.failure);
         continue;
@@ -112,8 +119,8 @@ async function paced(spec: QuietSpec, agents: Agent[], seconds: number): Promise
   };
   await Promise.all(agents.map((_, index) => caller(index)));
   result.seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
   result.latency = summarizeLatency(latencies);
+  result.latencyFromSlot = summarizeLatency(fromSlot);
   return result;
 }
 
@@ -146,7 +153,8 @@ export interface FloodSpec extends PersistedOperation {
   /** Connections sending the same with `refusedListLength` values, which the limits refuse. */
   refusedConnections: number;
   refusedListLength: number;
-  durationSeconds: number;
+  /** The longest the flood may last; it stops earlier when told to. */
+  maxSeconds: number;
 }
 
 /** How the flood's requests of one kind ended. */
@@ -170,6 +178,8 @@ export interface FloodResult {
   answeredPerSecond: number[];
   /** When the first request was refused with RATE_LIMITED, s after the flood began. */
   firstRateLimitedAtSeconds?: number;
+  /** The RateLimit header of the flood's last answer: how much of its request budget was left. */
+  lastRateLimitHeader?: string;
   errorExample?: string;
 }
 
@@ -177,17 +187,18 @@ export interface FloodResult {
 const REFUSAL_CODES = new Set(['OPERATION_LIMIT_EXCEEDED', 'RATE_LIMITED']);
 
 /**
- * The flood: one caller of another tenant, on many connections, as fast as the gateway answers. Half the
- * connections send the heaviest request its limits allow, half the same with a list the limits refuse. Every
- * request's list is in an order no other request has, so no deduplication can merge two of them.
+ * The flood: one caller of another tenant, on many connections, as fast as the gateway answers, until `stop`
+ * resolves (or `maxSeconds` have passed). Half the connections send the heaviest request its limits allow, half
+ * the same with a list the limits refuse. Every request's list is in an order no other request has, so no
+ * deduplication can merge two of them.
  */
-export async function floodLoad(spec: FloodSpec): Promise<FloodResult> {
+export async function floodLoad(spec: FloodSpec, stop: Promise<void>): Promise<FloodResult> {
   const started = performance.now();
   const answeredPerSecond: number[] = [];
   const result: Omit<FloodResult, 'heavy' | 'refusedLists' | 'seconds'> = { answeredPerSecond };
   let sequence = 0;
   const run = async (connections: number, listLength: number, countPerSecond: boolean): Promise<FloodOutcomes> => {
-    const outcomes: FloodOutcomes = { sent: 0, answered: 0, refused: {}, errors: {}, answeredLatency: { p50: NaN, p95: NaN, p99: NaN, max: NaN } };
+    const outcomes: FloodOutcomes = { sent: 0, answered: 0, refused: {}, errors: {}, answeredLatency: NO_LATENCY };
     if (connections === 0) return outcomes;
     const latencies: number[] = [];
     const error = (kind: string, example: string) => {
@@ -197,14 +208,16 @@ export async function floodLoad(spec: FloodSpec): Promise<FloodResult> {
     const instance = autocannon({
       url: spec.url,
       connections,
-      duration: spec.durationSeconds,
+      duration: spec.maxSeconds,
       timeout: REQUEST_TIMEOUT_MS / 1000,
       requests: [
         {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${spec.token}` },
           setupRequest: (request) => ({ ...request, body: floodBody(spec, listLength, sequence++) }),
-          onResponse: (status, body) => {
+          onResponse: (status, body, _context, headers) => {
+            const rateLimit = headers.ratelimit;
+            if (typeof rateLimit === 'string') result.lastRateLimitHeader = rateLimit;
             if (status === 200 && !body.includes('"errors"')) {
               outcomes.answered += 1;
               if (countPerSecond) {
@@ -227,6 +240,7 @@ export async function floodLoad(spec: FloodSpec): Promise<FloodResult> {
         },
       ],
     });
+    void stop.then(() => instance.stop());
     instance.on('response', (_client, status, _bytes, responseTime) => {
       if (status === 200) latencies.push(responseTime);
     });
@@ -234,7 +248,6 @@ export async function floodLoad(spec: FloodSpec): Promise<FloodResult> {
     outcomes.sent = finished.requests.sent;
     if (finished.timeouts > 0) outcomes.errors.timeout = finished.timeouts;
     if (finished.errors - finished.timeouts > 0) outcomes.errors['connection error'] = finished.errors - finished.timeouts;
-    latencies.sort((a, b) => a - b);
     outcomes.answeredLatency = summarizeLatency(latencies);
     return outcomes;
   };
@@ -268,7 +281,10 @@ export function floodBody(spec: Pick<FloodSpec, 'operationName' | 'id' | 'status
   return `{"operationName":${JSON.stringify(spec.operationName)},"variables":${variables},"extensions":{"persistedQuery":{"version":1,"sha256Hash":${JSON.stringify(spec.id)}}}}`;
 }
 
-function summarizeLatency(sorted: readonly number[]): LatencySummary {
+const NO_LATENCY: LatencySummary = { p50: NaN, p95: NaN, p99: NaN, max: NaN };
+
+function summarizeLatency(values: number[]): LatencySummary {
+  const sorted = [...values].sort((a, b) => a - b);
   const at = (p: number) => Math.round(percentile(sorted, p) * 100) / 100;
   return { p50: at(50), p95: at(95), p99: at(99), max: at(100) };
 }

@@ -7,7 +7,11 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
+import { Kind, parse, type OperationDefinitionNode } from 'graphql';
 import { signDevelopmentToken } from '../gateway/src/authentication/development-key';
+import { DEFAULT_MAX_COST } from '../gateway/src/cost/config';
+import { readCostDirectives } from '../gateway/src/cost/cost-directives';
+import { estimateCost } from '../gateway/src/cost/estimate-cost';
 import { DEFAULT_OPERATION_LIMITS } from '../gateway/src/operation-limits/config';
 import { apiSchemaFromSupergraph } from '../gateway/src/persisted-operations/api-schema';
 import { buildManifest, readOperationFiles, serializeManifest } from '../gateway/src/persisted-operations/build-manifest';
@@ -16,7 +20,7 @@ import { PRINCIPAL_HEADER, signPrincipal, type Principal } from '../lib/principa
 import { childEnvironment, cpuMsOf, killOnExit, type GatewayProcess } from './gateway-process';
 import { palisadeMode, prepareTokenAndJwks, startPalisade, SUPERGRAPH_PATH } from './gateways';
 import { round, settle } from './measure';
-import { floodBody, GO_LINE, READY_LINE, RESULT_LINE_PREFIX, type FloodResult, type FloodSpec, type QuietResult, type QuietSpec } from './noisy-load';
+import { floodBody, GO_LINE, READY_LINE, RESULT_LINE_PREFIX, STOP_LINE, type FloodResult, type FloodSpec, type QuietResult, type QuietSpec } from './noisy-load';
 import type { BenchOptions } from './options';
 import { machine, writeJson } from './report';
 import { startSubgraphs, type BenchSubgraphs } from './subgraphs';
@@ -50,6 +54,8 @@ const STATUSES = ['NEW', 'IN_PROGRESS', 'ON_HOLD', 'RESOLVED', 'CLOSED'];
 /** The list that once stalled a subgraph for every tenant; the limits refuse it now. */
 const REFUSED_LIST_LENGTH = 20_000;
 
+/** The flood outlasts the quiet tenant's measured duration by at most this much (while late lookups finish). */
+const FLOOD_OVERRUN_SECONDS = 60;
 /** A client child gets this long to start (and warm up), and this long beyond its duration to finish. */
 const CHILD_START_MS = 60_000;
 const CHILD_FINISH_MARGIN_MS = 90_000;
@@ -61,6 +67,14 @@ function writeNoisyManifest(workDir: string): string {
   const path = join(workDir, 'noisy-neighbour-manifest.json');
   writeFileSync(path, serializeManifest(outcome.manifest));
   return path;
+}
+
+/** The heavy flood request's cost as the gateway estimates it (with Apollo's default list size, 10, as its cost behaviour does). */
+function floodCost(): number {
+  const sdl = readFileSync(SUPERGRAPH_PATH, 'utf8');
+  const document = parse(FLOOD_DOCUMENT);
+  const operation = document.definitions.find((definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION)!;
+  return estimateCost(apiSchemaFromSupergraph(sdl), document, operation, { status: STATUSES }, readCostDirectives(sdl), { defaultListSize: 10 });
 }
 
 function operationId(manifestPath: string, name: string): string {
@@ -94,6 +108,8 @@ async function check(url: string, token: string, body: string, what: string, exp
 interface ClientChild<T> {
   ready: Promise<void>;
   go(): void;
+  /** Writes a line to the child's stdin. */
+  tell(line: string): void;
   result: Promise<T>;
   kill(): void;
 }
@@ -145,6 +161,7 @@ function startClient<T>(role: 'quiet' | 'flood', spec: QuietSpec | FloodSpec, me
   return {
     ready: readyBounded,
     go,
+    tell: (line) => void child.stdin!.write(`${line}\n`),
     get result() {
       if (!resultBounded) throw new Error(`the ${role} client has not been told to go`);
       return resultBounded;
@@ -171,7 +188,7 @@ async function runPhase(subgraphs: BenchSubgraphs, gateway: GatewayProcess, quie
   try {
     const quietClient = startClient<QuietResult>('quiet', quiet, quiet.durationSeconds);
     clients.push(quietClient);
-    const floodClient = flood ? startClient<FloodResult>('flood', flood, flood.durationSeconds) : undefined;
+    const floodClient = flood ? startClient<FloodResult>('flood', flood, flood.maxSeconds) : undefined;
     if (floodClient) clients.push(floodClient);
     await Promise.all(clients.map((client) => client.ready));
     const loadAverage = round(loadavg()[0], 2);
@@ -181,7 +198,10 @@ async function runPhase(subgraphs: BenchSubgraphs, gateway: GatewayProcess, quie
     const selfBefore = cpuMsOf('self');
     const started = Date.now();
     for (const client of clients) client.go();
-    const [quietResult, floodResult] = await Promise.all([quietClient.result, floodClient?.result]);
+    // The flood lasts until the quiet tenant's last measured lookup is answered, however late that is.
+    const quietResult = await quietClient.result;
+    floodClient?.tell(STOP_LINE);
+    const floodResult = await floodClient?.result;
     const wallMs = Date.now() - started;
     loopDelay.disable();
     const ms = (nanoseconds: number) => round(nanoseconds / 1e6, 1);
@@ -238,7 +258,8 @@ export async function runNoisyNeighbour(options: BenchOptions, progress: (messag
       allowedListLength,
       refusedConnections,
       refusedListLength: REFUSED_LIST_LENGTH,
-      durationSeconds: options.durationSeconds,
+      // A bound only: the flood is told to stop once the quiet tenant's lookups are done.
+      maxSeconds: options.durationSeconds + FLOOD_OVERRUN_SECONDS,
     };
 
     // Checked by callers of their own, so that the measured callers' budgets are whole; this warms A's caches too.
@@ -256,7 +277,7 @@ export async function runNoisyNeighbour(options: BenchOptions, progress: (messag
     const flooded = await runPhase(subgraphs, gateway, quiet, flood);
     progress(`  ${flooded.quiet.answered} lookups, p99 ${flooded.quiet.latency.p99} ms, ${flooded.quiet.errors} errors; flood: ${flooded.flood!.heavy.answered} heavy requests answered`);
 
-    report(options, mode.description, { quiet, flood, ratePerCaller }, alone, flooded);
+    report(options, mode.description, { quiet, flood, ratePerCaller, floodCost: floodCost() }, alone, flooded);
   } finally {
     await gateway?.stop();
     await subgraphs?.close();
@@ -266,10 +287,15 @@ export async function runNoisyNeighbour(options: BenchOptions, progress: (messag
 
 const sum = (values: Record<string, number>) => Object.values(values).reduce((total, value) => total + value, 0);
 const sumRefused = (refused: Record<string, Record<string, number>>) => sum(Object.fromEntries(Object.entries(refused).map(([code, byLimit]) => [code, sum(byLimit)])));
+/** Both refusal codes, even when nothing was refused with one, then any other. */
 const describe = (refused: Record<string, Record<string, number>>) =>
-  Object.entries(refused)
-    .map(([code, byLimit]) => `${code} ${sum(byLimit)} (${Object.entries(byLimit).map(([limit, count]) => `${limit} ${count}`).join(', ')})`)
-    .join('; ') || 'none';
+  [...new Set(['OPERATION_LIMIT_EXCEEDED', 'RATE_LIMITED', ...Object.keys(refused)])]
+    .map((code) => {
+      const byLimit = refused[code] ?? {};
+      const limits = Object.entries(byLimit).map(([limit, count]) => `${limit} ${count}`);
+      return `${code} ${sum(byLimit)}${limits.length > 0 ? ` (${limits.join(', ')})` : ''}`;
+    })
+    .join(', ');
 const describeErrors = (errors: Record<string, number>) => Object.entries(errors).map(([kind, count]) => `${kind} ${count}`).join(', ') || 'none';
 
 function phaseFacts(phase: PhaseResult) {
@@ -277,7 +303,7 @@ function phaseFacts(phase: PhaseResult) {
   return facts;
 }
 
-function report(options: BenchOptions, gatewayA: string, specs: { quiet: QuietSpec; flood: FloodSpec; ratePerCaller: number }, alone: PhaseResult, flooded: PhaseResult): void {
+function report(options: BenchOptions, gatewayA: string, specs: { quiet: QuietSpec; flood: FloodSpec; ratePerCaller: number; floodCost: number }, alone: PhaseResult, flooded: PhaseResult): void {
   const flood = flooded.flood!;
   const ratio = (pick: (q: QuietResult) => number) => round(pick(flooded.quiet) / pick(alone.quiet), 2);
   const ratios = { p50: ratio((q) => q.latency.p50), p95: ratio((q) => q.latency.p95), p99: ratio((q) => q.latency.p99) };
@@ -287,9 +313,9 @@ function report(options: BenchOptions, gatewayA: string, specs: { quiet: QuietSp
     gatewayA,
     rateLimits: `production defaults (no CLIENT_POLICIES): each script caller ${budget.requests} requests and ${budget.cost} cost per ${budget.windowMs / 1000} s (GCRA: the whole budget as a burst, then an even rate), no caller exempt`,
     admission: `defaults: ${DEFAULT_ADMISSION.perCaller} requests in flight per caller, ${DEFAULT_ADMISSION.perTenant} per tenant, ${DEFAULT_ADMISSION.maxWaiting} waiting per tenant for at most ${DEFAULT_ADMISSION.maxWaitMs} ms`,
-    operationLimits: `defaults for scripts: maxListLength ${limits.maxListLength}, maxListItems ${limits.maxListItems}`,
+    operationLimits: `defaults for scripts: maxListLength ${limits.maxListLength}, maxListItems ${limits.maxListItems}, maxCost ${DEFAULT_MAX_COST.script} per operation; the heavy flood request is estimated at ${specs.floodCost}`,
     quiet: `tenant ${QUIET_TENANT}: ${QUIET_CALLERS} script callers (client ids of their own), one keep-alive connection each, ${specs.ratePerCaller} ${QUIET_OPERATION} per second each (${QUIET_BUDGET_SHARE * 100}% of a script's sustained request budget), evenly spaced, over ${specs.quiet.uids.length} uids of the tenant in turn; persisted id; from a child process`,
-    flood: `tenant ${FLOOD_TENANT}: one script caller, ${specs.flood.heavyConnections} connections sending ${FLOOD_OPERATION} (incidents first: 100 with description and timeline, filter.status of ${specs.flood.allowedListLength} values) and ${specs.flood.refusedConnections} sending it with ${specs.flood.refusedListLength} values, as fast as answered, every list in an order no other request has; persisted id; autocannon in another child process`,
+    flood: `tenant ${FLOOD_TENANT}: one script caller, ${specs.flood.heavyConnections} connections sending ${FLOOD_OPERATION} (incidents first: 100 with description and timeline, filter.status of ${specs.flood.allowedListLength} values) and ${specs.flood.refusedConnections} sending it with ${specs.flood.refusedListLength} values, as fast as answered, every list in an order no other request has, until the quiet tenant's last measured lookup is answered; persisted id; autocannon in another child process`,
   };
   const results = {
     date: new Date().toISOString(),
@@ -333,11 +359,13 @@ function report(options: BenchOptions, gatewayA: string, specs: { quiet: QuietSp
       row('alone', alone),
       row('during the flood', flooded),
       `during / alone: p50 ${ratios.p50}, p95 ${ratios.p95}, p99 ${ratios.p99}`,
+      `from each lookup's slot in the schedule (late sends included): p99 ${alone.quiet.latencyFromSlot.p99} ms alone, ${flooded.quiet.latencyFromSlot.p99} ms during the flood`,
       '',
-      `flood, ${round(flood.seconds, 1)} s: ${floodTotal((o) => o.sent)} requests sent, ${floodTotal((o) => o.answered + sumRefused(o.refused) + sum(o.errors))} ended`,
+      `flood, ${round(flood.seconds, 1)} s: ${floodTotal((o) => o.sent)} requests sent, ${floodTotal((o) => o.answered + sumRefused(o.refused) + sum(o.errors))} ended (the rest were cut off when it stopped)`,
       `  heavy (${specs.flood.allowedListLength} values): ${flood.heavy.sent} sent, ${flood.heavy.answered} answered (p50 ${flood.heavy.answeredLatency.p50} ms, p99 ${flood.heavy.answeredLatency.p99} ms), refused ${sumRefused(flood.heavy.refused)}: ${describe(flood.heavy.refused)}; errors: ${describeErrors(flood.heavy.errors)}`,
       `  ${specs.flood.refusedListLength} values: ${flood.refusedLists.sent} sent, ${flood.refusedLists.answered} answered, refused ${sumRefused(flood.refusedLists.refused)}: ${describe(flood.refusedLists.refused)}; errors: ${describeErrors(flood.refusedLists.errors)}`,
       `  heavy requests answered per second: ${flood.answeredPerSecond.join(' ')}${flood.firstRateLimitedAtSeconds === undefined ? '' : `; first RATE_LIMITED after ${round(flood.firstRateLimitedAtSeconds, 2)} s`}`,
+      `  the flood's budgets: ${floodTotal((o) => o.sent)} of ${budget.requests} requests a minute sent (last RateLimit header: ${flood.lastRateLimitHeader ?? 'none'}); ${flood.heavy.answered} x ${specs.floodCost} = ${flood.heavy.answered * specs.floodCost} of ${budget.cost} cost charged for the heavy answers`,
       ...(flood.errorExample ? [`  flood error example: ${flood.errorExample}`] : []),
       ...(quietErrors.length > 0 ? ['', 'quiet errors:', ...quietErrors] : []),
       '',
