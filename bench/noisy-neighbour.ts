@@ -365,7 +365,7 @@ function report(options: BenchOptions, gatewayA: string, specs: { quiet: QuietSp
       `  heavy (${specs.flood.allowedListLength} values): ${flood.heavy.sent} sent, ${flood.heavy.answered} answered (p50 ${flood.heavy.answeredLatency.p50} ms, p99 ${flood.heavy.answeredLatency.p99} ms), refused ${sumRefused(flood.heavy.refused)}: ${describe(flood.heavy.refused)}; errors: ${describeErrors(flood.heavy.errors)}`,
       `  ${specs.flood.refusedListLength} values: ${flood.refusedLists.sent} sent, ${flood.refusedLists.answered} answered, refused ${sumRefused(flood.refusedLists.refused)}: ${describe(flood.refusedLists.refused)}; errors: ${describeErrors(flood.refusedLists.errors)}`,
       `  heavy requests answered per second: ${flood.answeredPerSecond.join(' ')}${flood.firstRateLimitedAtSeconds === undefined ? '' : `; first RATE_LIMITED after ${round(flood.firstRateLimitedAtSeconds, 2)} s`}`,
-      `  the flood's budgets: ${floodTotal((o) => o.sent)} of ${budget.requests} requests a minute sent (last RateLimit header: ${flood.lastRateLimitHeader ?? 'none'}); ${flood.heavy.answered} x ${specs.floodCost} = ${flood.heavy.answered * specs.floodCost} of ${budget.cost} cost charged for the heavy answers`,
+      `  the flood's budgets: requests ${budget.requests} a minute (last RateLimit header: ${flood.lastRateLimitHeader ?? 'none'}); cost ${budget.cost} a minute, of which its ${flood.heavy.answered} heavy answers took ${flood.heavy.answered * specs.floodCost} (${specs.floodCost} each)`,
       ...(flood.errorExample ? [`  flood error example: ${flood.errorExample}`] : []),
       ...(quietErrors.length > 0 ? ['', 'quiet errors:', ...quietErrors] : []),
       '',
