@@ -53,6 +53,8 @@ export interface QuietResult {
   errors: number;
   errorsByKind: Record<string, number>;
   errorExample?: string;
+  /** Every lookup as [s from the start of the measured schedule to its answer, latency ms]: to split a phase by time. */
+  samples: Array<[number, number]>;
 }
 
 /** The same bound as the comparison's load generator: no request waits longer than this. */
@@ -80,7 +82,7 @@ async function paced(spec: QuietSpec, agents: Agent[], seconds: number): Promise
   const end = started + seconds * 1000;
   const latencies: number[] = [];
   const fromSlot: number[] = [];
-  const result: QuietResult = { planned: 0, sent: 0, answered: 0, seconds, latency: NO_LATENCY, latencyFromSlot: NO_LATENCY, late: 0, errors: 0, errorsByKind: {} };
+  const result: QuietResult = { planned: 0, sent: 0, answered: 0, seconds, latency: NO_LATENCY, latencyFromSlot: NO_LATENCY, late: 0, errors: 0, errorsByKind: {}, samples: [] };
   const fail = (kind: string, example: string) => {
     result.errors += 1;
     result.errorsByKind[kind] = (result.errorsByKind[kind] ?? 0) + 1;
@@ -103,6 +105,7 @@ async function paced(spec: QuietSpec, agents: Agent[], seconds: number): Promise
       const answeredAt = performance.now();
       latencies.push(answeredAt - sentAt);
       fromSlot.push(answeredAt - due);
+      result.samples.push([Math.round(answeredAt - started) / 1000, Math.round((answeredAt - sentAt) * 100) / 100]);
       if ('failure' in answer) {
         fail(answer.failure, answer.failure);
         continue;
@@ -283,7 +286,7 @@ export function floodBody(spec: Pick<FloodSpec, 'operationName' | 'id' | 'status
 
 const NO_LATENCY: LatencySummary = { p50: NaN, p95: NaN, p99: NaN, max: NaN };
 
-function summarizeLatency(values: number[]): LatencySummary {
+export function summarizeLatency(values: number[]): LatencySummary {
   const sorted = [...values].sort((a, b) => a - b);
   const at = (p: number) => Math.round(percentile(sorted, p) * 100) / 100;
   return { p50: at(50), p95: at(95), p99: at(99), max: at(100) };

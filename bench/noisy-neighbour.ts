@@ -20,7 +20,7 @@ import { PRINCIPAL_HEADER, signPrincipal, type Principal } from '../lib/principa
 import { childEnvironment, cpuMsOf, killOnExit, type GatewayProcess } from './gateway-process';
 import { palisadeMode, prepareTokenAndJwks, startPalisade, SUPERGRAPH_PATH } from './gateways';
 import { round, settle } from './measure';
-import { floodBody, GO_LINE, READY_LINE, RESULT_LINE_PREFIX, STOP_LINE, type FloodResult, type FloodSpec, type QuietResult, type QuietSpec } from './noisy-load';
+import { floodBody, GO_LINE, READY_LINE, RESULT_LINE_PREFIX, STOP_LINE, summarizeLatency, type FloodResult, type FloodSpec, type QuietResult, type QuietSpec } from './noisy-load';
 import type { BenchOptions } from './options';
 import { machine, writeJson } from './report';
 import { startSubgraphs, type BenchSubgraphs } from './subgraphs';
@@ -298,9 +298,25 @@ const describe = (refused: Record<string, Record<string, number>>) =>
     .join(', ');
 const describeErrors = (errors: Record<string, number>) => Object.entries(errors).map(([kind, count]) => `${kind} ${count}`).join(', ') || 'none';
 
-function phaseFacts(phase: PhaseResult) {
+/** A phase's figures for the JSON: the quiet tenant's summary (not every sample) and the process facts. */
+function phaseFigures(phase: PhaseResult) {
+  const { samples: _samples, ...quiet } = phase.quiet;
   const { quiet: _quiet, flood: _flood, ...facts } = phase;
-  return facts;
+  return { ...quiet, ...facts };
+}
+
+/**
+ * The quiet tenant's lookups answered before the flood's first RATE_LIMITED (while its budgets let all of it
+ * through and only the bounds on work in flight held it) and after. Both clients start at the same "go".
+ */
+function splitAtFirstRateLimited(quiet: QuietResult, flood: FloodResult) {
+  const at = flood.firstRateLimitedAtSeconds;
+  if (at === undefined) return undefined;
+  const part = (keep: (answeredAt: number) => boolean) => {
+    const latencies = quiet.samples.filter(([answeredAt]) => keep(answeredAt)).map(([, ms]) => ms);
+    return { lookups: latencies.length, latency: summarizeLatency(latencies) };
+  };
+  return { atSeconds: round(at, 2), before: part((answeredAt) => answeredAt < at), after: part((answeredAt) => answeredAt >= at) };
 }
 
 function report(options: BenchOptions, gatewayA: string, specs: { quiet: QuietSpec; flood: FloodSpec; ratePerCaller: number; floodCost: number }, alone: PhaseResult, flooded: PhaseResult): void {
@@ -309,6 +325,7 @@ function report(options: BenchOptions, gatewayA: string, specs: { quiet: QuietSp
   const ratios = { p50: ratio((q) => q.latency.p50), p95: ratio((q) => q.latency.p95), p99: ratio((q) => q.latency.p99) };
   const budget = DEFAULT_BUDGETS.script;
   const limits = DEFAULT_OPERATION_LIMITS.script;
+  const split = splitAtFirstRateLimited(flooded.quiet, flood);
   const configuration = {
     gatewayA,
     rateLimits: `production defaults (no CLIENT_POLICIES): each script caller ${budget.requests} requests and ${budget.cost} cost per ${budget.windowMs / 1000} s (GCRA: the whole budget as a burst, then an even rate), no caller exempt`,
@@ -332,9 +349,10 @@ function report(options: BenchOptions, gatewayA: string, specs: { quiet: QuietSp
       ...configuration,
       order: 'phase 1: the quiet tenant alone; phase 2: the quiet tenant and the flood told to go at the same moment; A settles between them. The three subgraphs run in the benchmark process, A in a child, each client in a child; all on 127.0.0.1, on the same cores.',
     },
-    quietAlone: { ...alone.quiet, ...phaseFacts(alone) },
-    quietDuringFlood: { ...flooded.quiet, ...phaseFacts(flooded) },
+    quietAlone: phaseFigures(alone),
+    quietDuringFlood: phaseFigures(flooded),
     floodOverAlone: ratios,
+    quietDuringFloodBeforeAndAfterItsFirstRateLimited: split ?? null,
     flood,
   };
   const cell = (value: string | number, width = 10) => String(value).padStart(width);
@@ -360,6 +378,9 @@ function report(options: BenchOptions, gatewayA: string, specs: { quiet: QuietSp
       row('during the flood', flooded),
       `during / alone: p50 ${ratios.p50}, p95 ${ratios.p95}, p99 ${ratios.p99}`,
       `from each lookup's slot in the schedule (late sends included): p99 ${alone.quiet.latencyFromSlot.p99} ms alone, ${flooded.quiet.latencyFromSlot.p99} ms during the flood`,
+      split
+        ? `during the flood, answered before its first RATE_LIMITED (${split.atSeconds} s): ${split.before.lookups} lookups, p50 ${split.before.latency.p50} ms, p99 ${split.before.latency.p99} ms; after: ${split.after.lookups} lookups, p50 ${split.after.latency.p50} ms, p99 ${split.after.latency.p99} ms`
+        : 'the flood was never refused RATE_LIMITED: its budgets let all of it through, and only the bounds on work in flight held it',
       '',
       `flood, ${round(flood.seconds, 1)} s: ${floodTotal((o) => o.sent)} requests sent, ${floodTotal((o) => o.answered + sumRefused(o.refused) + sum(o.errors))} ended (the rest were cut off when it stopped)`,
       `  heavy (${specs.flood.allowedListLength} values): ${flood.heavy.sent} sent, ${flood.heavy.answered} answered (p50 ${flood.heavy.answeredLatency.p50} ms, p99 ${flood.heavy.answeredLatency.p99} ms), refused ${sumRefused(flood.heavy.refused)}: ${describe(flood.heavy.refused)}; errors: ${describeErrors(flood.heavy.errors)}`,
