@@ -176,7 +176,7 @@ interface PhaseResult {
   /** CPU of the gateway child and of this process (the three subgraphs) while the clients ran, % of one core. */
   gatewayCpuPercent: number;
   subgraphsCpuPercent: number;
-  /** Event-loop delay of this process (the three subgraphs) while the clients ran, ms: what a lookup waits there. */
+  /** Event-loop delay of this process (the three subgraphs) while the clients ran, ms, with the 10 ms sampling interval: what a lookup waits there. */
   subgraphsLoopDelayMs: { p50: number; p99: number; max: number };
   /** The machine's one-minute load average as the phase began: other work on the same cores. */
   loadAverage: number;
@@ -371,7 +371,7 @@ function report(options: BenchOptions, gatewayA: string, specs: { quiet: QuietSp
       `quiet: ${configuration.quiet}`,
       `flood: ${configuration.flood}`,
       'latency: send to last byte. errors: non-200, GraphQL errors, another incident, connection errors, timeouts. late: lookups sent over one interval after their slot.',
-      `CPU: % of one core while the clients ran (${results.machine.cores} cores in all), of gateway A and of the benchmark process (the three subgraphs). sub loop: p99 event-loop delay of the subgraphs' process, ms. load: the machine's 1-minute load average as the phase began.`,
+      `CPU: % of one core while the clients ran (${results.machine.cores} cores in all), of gateway A and of the benchmark process (the three subgraphs). sub loop: p99 event-loop delay of the subgraphs' process, ms (sampled every 10 ms, which the figure includes). load: the machine's 1-minute load average as the phase began.`,
       '',
       `${'quiet tenant'.padEnd(22)}${['lookups', 'rps', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'errors', 'late', 'A CPU', 'sub CPU', 'sub loop', 'load'].map((v) => cell(v)).join('')}`,
       row('alone', alone),
