@@ -2,6 +2,16 @@
 declare module 'autocannon' {
   import type { EventEmitter } from 'node:events';
 
+  /** One request of a sequence; setupRequest builds it anew each time, onResponse sees its answer. */
+  interface RequestSpec {
+    method?: 'GET' | 'POST';
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    setupRequest?: (request: RequestSpec, context: Record<string, unknown>) => RequestSpec;
+    onResponse?: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string | string[]>) => void;
+  }
+
   interface Options {
     url: string;
     method?: 'GET' | 'POST';
@@ -11,6 +21,7 @@ declare module 'autocannon' {
     duration?: number;
     timeout?: number;
     verifyBody?: (body: string) => boolean;
+    requests?: RequestSpec[];
   }
 
   interface Result {

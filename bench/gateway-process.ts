@@ -26,6 +26,12 @@ process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
+/** Kills `child` if the benchmark exits before it does. */
+export function killOnExit(child: ChildProcess): void {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+}
+
 /**
  * Starts `node [--cpu-prof ...] --import tsx <script>` with `env` and waits for the port it announces.
  * Only loopback addresses are configured for it.
@@ -105,7 +111,7 @@ export function cpuMsOf(pid: number | 'self'): number {
  * The child's environment: PATH, HOME and TMPDIR from here, then `env`. Nothing else is inherited, so no APOLLO_KEY,
  * OTEL_* or Hive token of the caller's can make a gateway report anywhere.
  */
-function childEnvironment(env: Record<string, string>): Record<string, string> {
+export function childEnvironment(env: Record<string, string>): Record<string, string> {
   const inherited: Record<string, string> = {};
   for (const name of ['PATH', 'HOME', 'TMPDIR']) {
     const value = process.env[name];

@@ -3,10 +3,9 @@ import { join } from 'node:path';
 import { DEVELOPMENT_AUDIENCE, DEVELOPMENT_ISSUER } from '../gateway/src/authentication/config';
 import { loadOrCreateDevelopmentKey, signDevelopmentToken } from '../gateway/src/authentication/development-key';
 import { withoutSecurityPurpose } from '../gateway/src/authorization/requirements';
-import type { SubgraphName } from '../gateway/src/config';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process';
 import { BENCH_PRINCIPAL } from './principal-data-source';
-import type { BenchSubgraphs } from './subgraphs';
+import type { BenchSubgraphs, SubgraphName } from './subgraphs';
 
 const ROOT = join(__dirname, '..');
 export const SUPERGRAPH_PATH = join(ROOT, 'schema', 'supergraph.graphql');
@@ -87,8 +86,19 @@ export interface GatewaySetup {
   cpuProfileDir?: string;
 }
 
+export interface PalisadeOptions {
+  /** false: E, A's configuration with DEDUPLICATION=off. */
+  deduplication?: boolean;
+  /**
+   * 'untrippable' (the comparison, scaling and soak): budgets no load here reaches, so rate limits cost their
+   * work but never refuse. 'defaults': the production budgets, as an operator who sets no CLIENT_POLICIES gets them.
+   */
+  rateLimits?: 'untrippable' | 'defaults';
+}
+
 /** A, or with `deduplication: false` E: the same configuration with DEDUPLICATION=off. */
-export function startPalisade(setup: GatewaySetup, deduplication = true): Promise<GatewayProcess> {
+export function startPalisade(setup: GatewaySetup, options: PalisadeOptions = {}): Promise<GatewayProcess> {
+  const { deduplication = true, rateLimits = 'untrippable' } = options;
   const mode = palisadeMode();
   const { urls, principalSecret } = setup.subgraphs;
   const env: Record<string, string> = {
@@ -104,7 +114,7 @@ export function startPalisade(setup: GatewaySetup, deduplication = true): Promis
     JWT_AUDIENCE: DEVELOPMENT_AUDIENCE,
     PERSISTED_QUERIES: setup.manifestPath,
     PERSISTED_QUERIES_MODE: 'enforce',
-    CLIENT_POLICIES: UNTRIPPABLE_RATE_LIMITS,
+    ...(rateLimits === 'untrippable' ? { CLIENT_POLICIES: UNTRIPPABLE_RATE_LIMITS } : {}),
     DEDUPLICATION: deduplication ? 'on' : 'off',
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...(process.env.LOG_LEVEL ? { LOG_LEVEL: process.env.LOG_LEVEL } : {}),

@@ -98,7 +98,7 @@ const SETTLE_LIMIT_MS = 120_000;
  * a second: when a run ends, the load generator drops its connections, but gateways and subgraphs finish the
  * requests they had started.
  */
-async function settle(subgraphs: BenchSubgraphs, pid: number | 'self'): Promise<void> {
+export async function settle(subgraphs: BenchSubgraphs, pid: number | 'self'): Promise<void> {
   const deadline = Date.now() + SETTLE_LIMIT_MS;
   let trips = subgraphs.roundTrips();
   let cpu = cpuMsOf(pid);

@@ -18,7 +18,12 @@ export interface BenchOptions {
   profile: boolean;
   /** Adds gateways D and E: Hive Gateway and Palisade with their deduplication of work in flight off. */
   withoutDedup: boolean;
+  /** Instead: a quiet tenant's latency through A, alone and while another tenant floods it. */
+  noisyNeighbour: boolean;
 }
+
+/** Seconds per phase of --noisy-neighbour when --duration is not given: a short run. */
+const NOISY_NEIGHBOUR_DURATION = 10;
 
 export const USAGE = `Load-tests Palisade (A) against stock @apollo/gateway (B) and Hive Gateway (C) on the same subgraphs.
 
@@ -37,9 +42,16 @@ Usage: npm run bench -- [options]
                       figures to latest-profiled.json (summarize: npx tsx bench/profile-summary.ts <file>)
   --without-dedup     add gateway D (Hive Gateway without its deduplication of in-flight subgraph requests)
                       and E (Palisade with DEDUPLICATION=off)
+  --noisy-neighbour   instead: a quiet tenant's incident lookups through A (globex, 4 callers at 15/s each),
+                      alone, then while one caller of another tenant (acme) floods A on --connections
+                      connections with the heaviest requests its limits allow and 20,000-value lists they
+                      refuse; A keeps its default rate limits. p50/p95/p99 side by side, the flood's answers
+                      and refusals by code (bench/results/noisy-neighbour.json). --duration is per phase
+                      (default ${NOISY_NEIGHBOUR_DURATION}); --warmup is the quiet tenant's before each phase
 
 Set DATABASE_URL to run identity on PostgreSQL (a fresh database, dropped afterwards), and REDIS_URL to
-run A in its production configuration. Results: bench/results/latest.json, scaling.json or soak.json.`;
+run A in its production configuration. Results: bench/results/latest.json, scaling.json, soak.json or
+noisy-neighbour.json.`;
 
 export class UsageError extends Error {}
 
@@ -58,14 +70,17 @@ export function parseBenchOptions(argv: string[]): BenchOptions | undefined {
       soak: { type: 'string' },
       profile: { type: 'boolean' },
       'without-dedup': { type: 'boolean' },
+      'noisy-neighbour': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) return undefined;
+  const noisyNeighbour = values['noisy-neighbour'] ?? false;
+  if (noisyNeighbour && (values.scaling || values.soak !== undefined)) throw new UsageError('--noisy-neighbour is a run of its own; leave out --scaling and --soak');
   return {
     scaling: values.scaling ?? false,
     soakSeconds: values.soak === undefined ? 0 : soakSeconds(values.soak),
-    durationSeconds: positive('duration', values.duration, 20),
+    durationSeconds: positive('duration', values.duration, noisyNeighbour ? NOISY_NEIGHBOUR_DURATION : 20),
     warmupSeconds: nonNegative('warmup', values.warmup, 3),
     connections: positiveInt('connections', values.connections, 50),
     rounds: positiveInt('rounds', values.rounds, 2),
@@ -73,6 +88,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | undefined {
     scales: (values.scales ?? '1,10').split(',').map((s) => positive('scales', s.trim(), NaN)),
     profile: values.profile ?? false,
     withoutDedup: values['without-dedup'] ?? false,
+    noisyNeighbour,
   };
 }
 

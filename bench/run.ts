@@ -6,6 +6,7 @@ import type { GatewayProcess } from './gateway-process';
 import { GATEWAY_LABELS, palisadeMode, prepareTokenAndJwks, SAMPLE_MANIFEST_PATH, startPalisade, startStockGateway, GATEWAY_NOTES, isPalisade, writeStockSupergraph, type GatewayKey } from './gateways';
 import { checkTarget, measure, round, summarize, type Measurement, type RunSettings, type Summary, type Target } from './measure';
 import { parseBenchOptions, USAGE, UsageError, type BenchOptions } from './options';
+import { runNoisyNeighbour } from './noisy-neighbour';
 import { machine, RESULTS_DIR, table, writeJson } from './report';
 import { runScaling } from './scaling';
 import { runSoak } from './soak';
@@ -33,7 +34,7 @@ async function runComparison(options: BenchOptions): Promise<void> {
     const setup = { subgraphs, workDir, jwksFile, manifestPath: SAMPLE_MANIFEST_PATH, cpuProfileDir: options.profile ? RESULTS_DIR : undefined };
     const stockSupergraph = writeStockSupergraph(workDir, subgraphs.urls);
     for (const key of keys) {
-      gateways[key] = isPalisade(key) ? await startPalisade(setup, key === 'A') : await startStockGateway(key, setup, stockSupergraph);
+      gateways[key] = isPalisade(key) ? await startPalisade(setup, { deduplication: key === 'A' }) : await startStockGateway(key, setup, stockSupergraph);
     }
     progress('gateways listening: ' + keys.map((key) => `${key} ${gateways[key]!.url} (pid ${gateways[key]!.pid})`).join(', '));
 
@@ -182,6 +183,7 @@ async function main(): Promise<void> {
     return;
   }
   if (options.soakSeconds > 0) await runSoak(options, progress);
+  else if (options.noisyNeighbour) await runNoisyNeighbour(options, progress);
   else await (options.scaling ? runScaling(options, progress) : runComparison(options));
 }
 

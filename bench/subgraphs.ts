@@ -4,10 +4,12 @@ import { listen } from '../lib/http-server';
 import { createLogger } from '../lib/logger';
 import type { SubgraphService } from '../subgraph-kit/define-subgraph';
 import { createTestDatabase } from '../subgraph-kit/sql/test-database';
-import type { SubgraphName } from '../gateway/src/config';
 import { createAssetsService } from '../subgraphs/assets/src/server';
 import { createIdentityService } from '../subgraphs/identity/src/server';
 import { createIncidentsService } from '../subgraphs/incidents/src/server';
+
+/** The subgraphs the benchmark runs. The gateway knows none of them by name; it federates what is composed. */
+export type SubgraphName = 'identity' | 'assets' | 'incidents';
 
 /** The three subgraphs, running in this process on 127.0.0.1, each counting its database round trips. */
 export interface BenchSubgraphs {

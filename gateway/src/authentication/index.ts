@@ -2,7 +2,7 @@ import { ErrorCode } from '../../../lib/errors';
 import { refusal } from '../pipeline/errors';
 import type { GatewayPlugin } from '../pipeline/plugin';
 import { withAgreedScopes } from './agreed-scopes';
-import { AuthenticationError, createAuthenticator, SigningKeysUnavailableError } from './authenticator';
+import { AuthenticationError, createAuthenticator, SigningKeysUnavailableError, type Authenticated } from './authenticator';
 import type { AuthConfig } from './config';
 
 export interface AuthenticationConfig {
@@ -19,23 +19,32 @@ const KEYS_RETRY_AFTER_SECONDS = 5;
  * principal (with a partner's scopes cut to its agreement). A refused token is HTTP 401 with an RFC 6750
  * challenge that says why; keys that could not be fetched are 503, so that clients retry rather than log out.
  */
-export async function useAuthentication(config: AuthenticationConfig): Promise<GatewayPlugin> {
+export interface AuthenticationPlugin extends GatewayPlugin {
+  /** Verifies an Authorization header as every request's is verified; throws the refusal (401, 503) otherwise. */
+  verify(authorization: string | undefined): Promise<Authenticated>;
+}
+
+export async function useAuthentication(config: AuthenticationConfig): Promise<AuthenticationPlugin> {
   const authenticator = await createAuthenticator(config.tokens);
+  const verify = async (header: string | undefined): Promise<Authenticated> => {
+    try {
+      const { principal, expiresAt } = await authenticator.authenticate(header);
+      return { principal: withAgreedScopes(principal, config.partnerWriteClients), expiresAt };
+    } catch (error) {
+      if (error instanceof SigningKeysUnavailableError) {
+        throw refusal(error.reason, ErrorCode.SERVICE_UNAVAILABLE, { status: 503, headers: { 'retry-after': String(KEYS_RETRY_AFTER_SECONDS) } });
+      }
+      if (error instanceof AuthenticationError) throw unauthenticated(error.reason, /^bearer\s/i.test(header ?? ''));
+      throw error;
+    }
+  };
   return {
     name: 'authentication',
+    verify,
     async onRequest(request) {
-      const header = request.headers.authorization;
-      try {
-        const { principal, expiresAt } = await authenticator.authenticate(header);
-        request.principal = withAgreedScopes(principal, config.partnerWriteClients);
-        request.credentialsExpireAt = expiresAt;
-      } catch (error) {
-        if (error instanceof SigningKeysUnavailableError) {
-          throw refusal(error.reason, ErrorCode.SERVICE_UNAVAILABLE, { status: 503, headers: { 'retry-after': String(KEYS_RETRY_AFTER_SECONDS) } });
-        }
-        if (error instanceof AuthenticationError) throw unauthenticated(error.reason, /^bearer\s/i.test(header ?? ''));
-        throw error;
-      }
+      const { principal, expiresAt } = await verify(request.headers.authorization);
+      request.principal = principal;
+      request.credentialsExpireAt = expiresAt;
     },
   };
 }

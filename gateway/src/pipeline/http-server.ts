@@ -14,6 +14,8 @@ export interface GatewayHttpOptions {
   graphql: (request: GraphQLHttpRequest) => Promise<GraphQLHttpAnswer>;
   /** Behaviours that may answer before /graphql is read (CORS preflights, the explorer) or add headers. */
   onHttp: ReadonlyArray<(exchange: HttpExchange) => boolean | Promise<boolean>>;
+  /** Behaviours that take an upgrade of /graphql (WebSocket subscriptions). */
+  onUpgrade: ReadonlyArray<(request: IncomingMessage, socket: Duplex, head: Buffer) => boolean>;
   readiness: () => Promise<Readiness>;
   logger: Logger;
   /** A body larger than this is refused with 413 before it is parsed. */
@@ -48,6 +50,12 @@ export function createGatewayHttpServer(options: GatewayHttpOptions): Server {
   // Keep-alive longer than typical load balancer idle timeouts, so a pooled connection is not cut mid-request.
   server.keepAliveTimeout = 65_000;
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerMalformed(error, socket, options.maxHeaderBytes));
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = new URL(request.url ?? '/', 'http://gateway').pathname;
+    if (path === '/graphql' && options.onUpgrade.some((take) => take(request, socket, head))) return;
+    const body = JSON.stringify(errorBody('Upgrade /graphql to a WebSocket with the graphql-transport-ws subprotocol', 'BAD_REQUEST'));
+    socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  });
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://gateway');
@@ -184,7 +192,7 @@ function answerMalformed(error: NodeJS.ErrnoException, socket: Duplex, maxHeader
 }
 
 /** A client's request id is echoed in logs and headers, so only a short, plain one is taken. */
-function safeRequestId(value: string | undefined): string | undefined {
+export function safeRequestId(value: string | undefined): string | undefined {
   return value !== undefined && /^[A-Za-z0-9._:-]{1,128}$/.test(value) ? value : undefined;
 }
 

@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { DocumentNode, ExecutionResult, OperationDefinitionNode, OperationTypeNode } from 'graphql';
 import type { DocumentEntry } from './documents';
+import type { RequestPipeline } from './pipeline';
 import type { GatewayRequest, OperationRequest, OperationResult } from './request';
 import type { ServedSchema } from './served-schema';
 
@@ -34,6 +36,14 @@ export interface SubgraphFetch {
 
 export type SubgraphResponse = GatewayGraphQLResponse;
 
+/** What a behaviour may use of the running gateway once it starts: for those that run operations themselves. */
+export interface StartedGateway {
+  /** Runs operations of long-lived connections, and queries the gateway derives from them (subscriptions). */
+  pipeline: RequestPipeline;
+  /** The URL of each subgraph of the supergraph served now, by name. */
+  subgraphUrls(): Record<string, string>;
+}
+
 /** An HTTP request to the gateway before it is a GraphQL request: for behaviours that serve other paths. */
 export interface HttpExchange {
   readonly request: IncomingMessage;
@@ -54,9 +64,11 @@ export interface GatewayPlugin {
   /** A supergraph is now served (at start and after every reload); derive what the behaviour needs from it. */
   onSchema?(schema: ServedSchema): void;
   /** Once the first supergraph is served, before the gateway listens: load what the behaviour needs; a throw stops the start. */
-  onStart?(schema: ServedSchema): void | Promise<void>;
+  onStart?(schema: ServedSchema, gateway: StartedGateway): void | Promise<void>;
   /** Before /graphql is read: answer the exchange (return true) or add response headers. */
   onHttp?(exchange: HttpExchange): boolean | Promise<boolean>;
+  /** An HTTP upgrade (WebSocket): take it (return true), or leave it to the next behaviour. */
+  onUpgrade?(request: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   /** Once per HTTP request, before any document work: who asks, and whether they may ask now. */
   onRequest?(request: GatewayRequest): void | Promise<void>;
   /** Once per HTTP request, after it was answered (also when it was refused): release what onRequest took. */
