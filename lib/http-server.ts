@@ -2,7 +2,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
-import type { GraphQLError } from 'graphql';
 import type { Logger } from './logger';
 
 /** What /readyz reports: ready when every check passed; each check names its state. */
@@ -11,28 +10,19 @@ export interface Readiness {
   checks: Record<string, string>;
 }
 
-/** What a request becomes before Apollo Server sees it: possibly another body (a persisted id resolved). */
-export interface PreparedRequest<TContext> {
-  body: unknown;
-  search: string;
-  context: TContext;
-}
+/** A handler of one more path beside /graphql, /healthz and /readyz (a subgraph's change stream). */
+export type RouteHandler = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
 
 export interface GraphQLHttpOptions<TContext extends BaseContext> {
   apollo: ApolloServer<TContext>;
   /** Builds the per-request context; loaders are created here, so they are never shared across requests. */
-  context?: (request: IncomingMessage, requestId: string) => Promise<TContext>;
-  /**
-   * Instead of `context`: sees the parsed request first and may refuse it (a GraphQLError whose
-   * extensions.http gives the status and headers) or rewrite it, and builds the context.
-   */
-  prepare?: (request: IncomingMessage, input: { body: unknown; search: string; requestId: string }) => Promise<PreparedRequest<TContext>>;
-  /** Serves /metrics when given. */
-  metrics?: () => Promise<{ contentType: string; body: string }>;
+  context: (request: IncomingMessage, requestId: string) => Promise<TContext>;
   readiness: () => Promise<Readiness>;
   logger: Logger;
   /** Requests with a larger body are refused with 413 before they are parsed. */
   maxBodyBytes?: number;
+  /** More paths served beside /graphql, by path. */
+  routes?: Readonly<Record<string, RouteHandler>>;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1_000_000;
@@ -46,7 +36,6 @@ const GRAPHQL_PARAMETERS = ['query', 'operationName', 'variables', 'extensions',
  * everything else about GraphQL over HTTP to Apollo Server.
  */
 export function createGraphQLHttpServer<TContext extends BaseContext>(options: GraphQLHttpOptions<TContext>): Server {
-  if (!options.prepare && !options.context) throw new TypeError('createGraphQLHttpServer needs a context or a prepare function');
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
@@ -65,12 +54,8 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
       const readiness = await options.readiness();
       return sendJson(response, readiness.ready ? 200 : 503, readiness);
     }
-    if (url.pathname === '/metrics' && options.metrics) {
-      const metrics = await options.metrics();
-      response.writeHead(200, { 'content-type': metrics.contentType });
-      response.end(metrics.body);
-      return;
-    }
+    const route = options.routes?.[url.pathname];
+    if (route) return route(request, response);
     if (url.pathname !== '/graphql') return sendJson(response, 404, { error: 'not found; GraphQL is served at /graphql' });
 
     const requestId = safeRequestId(headerValue(request, 'x-request-id')) ?? randomUUID();
@@ -112,23 +97,8 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
       }
     }
 
-    let search = url.search;
-    let context: () => Promise<TContext>;
-    if (options.prepare) {
-      let prepared: PreparedRequest<TContext>;
-      try {
-        prepared = await options.prepare(request, { body: parsedBody, search, requestId });
-      } catch (error) {
-        if (isHttpGraphQLError(error)) return sendGraphQLError(request, response, error);
-        throw error;
-      }
-      parsedBody = prepared.body;
-      search = prepared.search;
-      context = async () => prepared.context;
-    } else {
-      const build = options.context!;
-      context = () => build(request, requestId);
-    }
+    const search = url.search;
+    const context = () => options.context(request, requestId);
 
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(request.headers)) {
@@ -225,23 +195,6 @@ function isValidationFailure(contentType: string | undefined, body: string): boo
   } catch {
     return false;
   }
-}
-
-type HttpGraphQLError = GraphQLError & { extensions: { http?: { status?: number; headers?: HeaderMap } } };
-
-function isHttpGraphQLError(error: unknown): error is HttpGraphQLError {
-  return error instanceof Error && error.name === 'GraphQLError';
-}
-
-/** Answers a refusal from `prepare` the way Apollo Server answers its own: the error, its status and headers. */
-function sendGraphQLError(request: IncomingMessage, response: ServerResponse, error: HttpGraphQLError): void {
-  const { http, ...extensions } = error.extensions;
-  for (const [name, value] of http?.headers ?? []) response.setHeader(name, value);
-  const accept = headerValue(request, 'accept') ?? '';
-  const contentType = accept.includes('application/graphql-response+json') ? 'application/graphql-response+json; charset=utf-8' : 'application/json; charset=utf-8';
-  const text = JSON.stringify({ errors: [{ message: error.message, extensions }] });
-  response.writeHead(http?.status ?? 400, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
-  response.end(text);
 }
 
 function headerValue(request: IncomingMessage, name: string): string | undefined {

@@ -13,6 +13,7 @@ import { readOperationLimits, type OperationLimits } from './operation-limits/co
 import { readPersistedQueriesConfig, type PersistedQueriesConfig } from './persisted-operations/config';
 import { readRateLimitsConfig, type RateLimitsConfig } from './rate-limits/config';
 import { readResilienceConfig, type ResilienceConfig } from './resilience/config';
+import { readSubscriptionsConfig, type SubscriptionsConfig } from './subscriptions/config';
 import { SubgraphUrls } from './supergraph/subgraph-urls';
 
 /** The gateway's configuration: one section per behaviour, each read and checked by the behaviour's own config.ts. */
@@ -50,6 +51,7 @@ export interface GatewayConfig {
   /** Origins whose pages may call the gateway from a browser. */
   corsOrigins: string[];
   explorer: ExplorerConfig;
+  subscriptions: SubscriptionsConfig;
 }
 
 export const DEFAULT_GATEWAY_PORT = 4000;
@@ -84,6 +86,7 @@ export function readGatewayConfig(env: Environment): GatewayConfig {
     deduplication: readEnum(env, 'DEDUPLICATION', ['on', 'off'], 'on') === 'on',
     corsOrigins: readCorsOrigins(env, nodeEnv === 'production'),
     explorer: readExplorerConfig(env, nodeEnv === 'production'),
+    subscriptions: readSubscriptionsConfig(env, clientPolicies),
   };
 }
 

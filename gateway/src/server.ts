@@ -1,6 +1,9 @@
 import type { Server } from 'node:http';
 import Redis from 'ioredis';
-import { close } from '../../lib/http-server';
+import type { ChangeSource } from '../../lib/change-events/change-event';
+import { NatsChanges } from '../../lib/change-events/nats';
+import { streamChanges } from '../../lib/change-events/stream-source';
+import { close, createMetricsServer } from '../../lib/http-server';
 import { createLogger, type Logger } from '../../lib/logger';
 import { useAudit } from './audit';
 import { openAuditSink } from './audit/sink';
@@ -16,7 +19,6 @@ import { useExplorer } from './explorer';
 import { useIntrospection } from './introspection';
 import { useMetrics } from './metrics';
 import { GatewayMetrics } from './metrics/gateway-metrics';
-import { createMetricsServer } from './metrics/listener';
 import { useOperationLimits } from './operation-limits';
 import { usePersistedOperations } from './persisted-operations';
 import { memoryApqStore, redisApqStore } from './persisted-operations/apq-store';
@@ -24,7 +26,7 @@ import { DocumentCache } from './pipeline/documents';
 import { Federation } from './pipeline/federation';
 import { createGatewayHttpServer } from './pipeline/http-server';
 import { fetchChain, RequestPipeline } from './pipeline/pipeline';
-import type { GatewayPlugin } from './pipeline/plugin';
+import type { GatewayPlugin, StartedGateway } from './pipeline/plugin';
 import type { ServedSchema } from './pipeline/served-schema';
 import { usePrincipalForwarding } from './principal-forwarding';
 import { useRateLimits } from './rate-limits';
@@ -33,6 +35,7 @@ import { MemoryRateLimitStore, type RateLimitStore } from './rate-limits/rate-li
 import { RedisRateLimitStore } from './rate-limits/redis-rate-limit-store';
 import { checkReadiness } from './readiness';
 import { useResilience } from './resilience';
+import { useSubscriptions } from './subscriptions';
 import { SupergraphFile } from './supergraph/supergraph-file';
 
 /** Fields whose requirement names one of these scopes are "sensitive" in the audit trail. */
@@ -84,14 +87,29 @@ export async function createGateway(config: GatewayConfig, logger: Logger = crea
   const rateLimitStore: RateLimitStore = redis ? new RedisRateLimitStore(redis) : new MemoryRateLimitStore();
   const auditSink = openAuditSink(config.auditLog);
 
+  const authentication = await useAuthentication(config.authentication);
   // The order is the request's path: who asks and how often, then the operation's text, shape, cost and budget,
   // then what it may read and how it runs; each fetch to a subgraph then meets the last three.
   const plugins: GatewayPlugin[] = [
     useCors(config.corsOrigins),
     useExplorer({ ...config.explorer, developmentToken: explorerToken(config), logger }),
+    useSubscriptions({
+      config: config.subscriptions,
+      authenticate: async (authorization) => (await authentication.verify(authorization)).principal,
+      changeSource: (gateway) => changeSourceFor(config, gateway, logger),
+      logger,
+      hideSuggestions: production,
+      maxBodyBytes: MAX_BODY_BYTES,
+      onDelivered: (lagMs) => {
+        metrics.subscriptionEvents.inc({ outcome: 'delivered' });
+        metrics.subscriptionDeliveryLag.observe(lagMs / 1000);
+      },
+      onDropped: () => metrics.subscriptionEvents.inc({ outcome: 'dropped' }),
+      onActiveChange: (kind, delta) => metrics.subscriptionsActive.inc({ client_kind: kind }, delta),
+    }),
     useMetrics(metrics),
     useAudit(auditSink.write, (coordinate) => isSensitive(authorization, coordinate)),
-    await useAuthentication(config.authentication),
+    authentication,
     usePersistedOperations(config.persistedQueries, apq, logger, lookups('apq')),
     useOperationLimits(config.operationLimits),
     useIntrospection(config.introspectionKinds),
@@ -117,22 +135,6 @@ export async function createGateway(config: GatewayConfig, logger: Logger = crea
     announceSchema(plugins, schema, logger);
     reportBreakers();
   });
-  const closePlugins = () => Promise.all(plugins.map((plugin) => plugin.close?.()));
-  try {
-    const first = await federation.load();
-    for (const plugin of plugins) await plugin.onStart?.(first);
-    reportBreakers();
-  } catch (error) {
-    await federation.stop();
-    await closePlugins();
-    await auditSink.close();
-    await redis?.quit().catch(() => undefined);
-    throw error;
-  }
-  for (const variable of config.subgraphUrls.unused(federation.subgraphs().keys())) {
-    logger.warn({ variable }, 'a subgraph URL override names no subgraph of the supergraph; check its spelling');
-  }
-
   const documents = new DocumentCache({ maxTokens: Math.max(...Object.values(config.operationLimits).map((limits) => limits.maxTokens)), onLookup: lookups('document') });
   const pipeline = new RequestPipeline({
     plugins,
@@ -143,24 +145,42 @@ export async function createGateway(config: GatewayConfig, logger: Logger = crea
     hideSuggestions: production,
     logger,
   });
+  const closePlugins = () => Promise.all(plugins.map((plugin) => plugin.close?.()));
+  try {
+    const first = await federation.load();
+    const started = { pipeline, subgraphUrls: () => subgraphUrlsOf(federation) };
+    for (const plugin of plugins) await plugin.onStart?.(first, started);
+    reportBreakers();
+  } catch (error) {
+    await closePlugins();
+    await federation.stop();
+    await auditSink.close();
+    await redis?.quit().catch(() => undefined);
+    throw error;
+  }
+  for (const variable of config.subgraphUrls.unused(federation.subgraphs().keys())) {
+    logger.warn({ variable }, 'a subgraph URL override names no subgraph of the supergraph; check its spelling');
+  }
+
   let serving = true;
   const httpServer = createGatewayHttpServer({
     graphql: (request) => pipeline.run(request),
     onHttp: plugins.flatMap((plugin) => (plugin.onHttp ? [plugin.onHttp.bind(plugin)] : [])),
+    onUpgrade: plugins.flatMap((plugin) => (plugin.onUpgrade ? [plugin.onUpgrade.bind(plugin)] : [])),
     readiness: () => checkReadiness(serving, subgraphUrlsOf(federation), (name) => resilience.breakerState(name)),
     logger,
     maxBodyBytes: MAX_BODY_BYTES,
     maxHeaderBytes: MAX_HEADER_BYTES,
   });
-  const metricsServer = createMetricsServer(metrics.registry);
+  const metricsServer = createMetricsServer(async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }), logger);
 
   let closing: Promise<void> | undefined;
   const stop = async () => {
     serving = false;
-    // Requests in flight finish first; then what they used is closed.
-    await Promise.all([close(httpServer), close(metricsServer)]);
+    // Long-lived connections are told to reconnect elsewhere, requests in flight finish; then what they used is closed.
+    const closing = closePlugins();
+    await Promise.all([close(httpServer), close(metricsServer), closing]);
     await federation.stop();
-    await closePlugins();
     await rateLimitStore.close();
     await auditSink.close();
     if (redis) await redis.quit().catch(() => undefined);
@@ -177,6 +197,13 @@ function announceSchema(plugins: readonly GatewayPlugin[], schema: ServedSchema,
       logger.error({ err: error, plugin: plugin.name }, 'a behaviour could not take the new supergraph');
     }
   }
+}
+
+/** Where subscriptions hear of changes: NATS JetStream when NATS_URL is set, else every subgraph's own change stream. */
+async function changeSourceFor(config: GatewayConfig, gateway: StartedGateway, logger: Logger): Promise<ChangeSource> {
+  const { natsUrl } = config.subscriptions;
+  if (natsUrl) return NatsChanges.connect({ url: natsUrl, logger });
+  return streamChanges({ urls: Object.values(gateway.subgraphUrls()), secret: config.principalSecret, logger });
 }
 
 /** Scopes of the explorer's development token: every read scope of the demo schema. */

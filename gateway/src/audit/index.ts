@@ -17,10 +17,15 @@ export interface AuditRecord {
   operationId: string | null;
   sensitiveFieldsRead: string[];
   deniedFields: string[];
-  /** rejected: refused before it ran (a limit, cost, a rate limit, a persisted-operation rule, validation). */
-  outcome: 'success' | 'partial' | 'error' | 'unauthenticated' | 'rejected';
+  /**
+   * rejected: refused before it ran (a limit, cost, a rate limit, a persisted-operation rule, validation);
+   * subscribed and ended: a subscription's start and its end (durationMs: how long it was open).
+   */
+  outcome: 'success' | 'partial' | 'error' | 'unauthenticated' | 'rejected' | 'subscribed' | 'ended';
   errorCodes: string[];
   durationMs: number;
+  /** Why a subscription ended: completed by the client, token expired, fell behind, shutdown. */
+  endReason?: string;
 }
 
 /**
@@ -53,8 +58,18 @@ function auditRecord(operation: OperationRequest, result: OperationResult, isSen
     operationId: operation.persistedOperationId ?? operation.queryHash ?? null,
     sensitiveFieldsRead: operation.grantedFields.filter(isSensitive),
     deniedFields: operation.deniedFields,
-    outcome: !principal ? 'unauthenticated' : refused ? 'rejected' : errors.length === 0 ? 'success' : result.data ? 'partial' : 'error',
+    outcome: outcomeOf(principal !== undefined, refused, result),
     errorCodes,
     durationMs: Math.round(performance.now() - request.startedAt),
+    ...(result.subscription === 'ended' ? { endReason: result.reason } : {}),
   };
+}
+
+function outcomeOf(authenticated: boolean, refused: boolean, result: OperationResult): AuditRecord['outcome'] {
+  if (!authenticated) return 'unauthenticated';
+  if (refused) return 'rejected';
+  if (result.subscription === 'started') return 'subscribed';
+  if (result.subscription === 'ended') return 'ended';
+  const errors = result.errors ?? [];
+  return errors.length === 0 ? 'success' : result.data ? 'partial' : 'error';
 }

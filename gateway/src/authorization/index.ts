@@ -1,14 +1,15 @@
-import { Kind, print, type OperationDefinitionNode } from 'graphql';
+import { Kind, OperationTypeNode, print, type OperationDefinitionNode } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../../../lib/logger';
 import type { Principal } from '../../../lib/principal';
 import { sha256Hex } from '../pipeline/documents';
+import { refusal } from '../pipeline/errors';
 import type { Executable, GatewayPlugin } from '../pipeline/plugin';
 import type { ServedSchema } from '../pipeline/served-schema';
 import { authorizeOperation, type Removal } from './authorize-operation';
 import type { Policy } from './policies';
 import { readRequirements, type Requirement, type RequirementMap } from './requirements';
-import { restoreRemovedFields, unauthorizedErrors } from './restore-removed';
+import { restoreRemovedFields, UNAUTHORIZED_CODE, unauthorizedErrors } from './restore-removed';
 
 /** filter: drop what may not be read and answer the rest; reject: refuse the operation; dry-run: only log. */
 export const AUTHORIZATION_MODES = ['filter', 'reject', 'dry-run'] as const;
@@ -93,6 +94,20 @@ export function useAuthorization(options: AuthorizationOptions): AuthorizationPl
       current = stateOf(schema);
     },
     requirementOf: (coordinate) => current?.requirements.get(coordinate),
+    /**
+     * A subscription the caller may not read at all is refused when it subscribes, not answered with an
+     * unauthorized null at every event (in reject mode, one with any field it may not read). Its fields within
+     * are authorized at each event, as a query's are.
+     */
+    onOperation(operation) {
+      if (operation.kind !== OperationTypeNode.SUBSCRIPTION || options.mode === 'dry-run') return;
+      const executable = { document: operation.document!, operation: operation.operation!, queryHash: operation.queryHash! };
+      const decision = decide(stateOf(operation.schema), operation.schema, executable, operation.principal);
+      const refused = decision.removals.filter((removal) => removal.reported && (options.mode === 'reject' || removal.path.length === 1));
+      if (refused.length === 0) return;
+      const [error] = unauthorizedErrors(refused);
+      throw refusal(`${error.message}: this subscription needs scopes the token lacks`, UNAUTHORIZED_CODE, { status: 403 }, { ...error.extensions, code: UNAUTHORIZED_CODE, path: refused[0].path });
+    },
     async execute(operation, executable, next) {
       const decision = decide(stateOf(operation.schema), operation.schema, executable, operation.principal);
       operation.grantedFields = decision.granted;

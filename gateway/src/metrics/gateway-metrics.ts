@@ -18,13 +18,16 @@ export class GatewayMetrics {
   readonly cacheLookups: Counter<'cache' | 'result'>;
   readonly supergraphReloads: Counter<'result'>;
   readonly deduplicated: Counter<'stage'>;
+  readonly subscriptionsActive: Gauge<'client_kind'>;
+  readonly subscriptionEvents: Counter<'outcome'>;
+  readonly subscriptionDeliveryLag: Histogram;
   private readonly operationNames = new Set<string>();
 
   constructor(private readonly maxOperationNames = 200) {
     collectDefaultMetrics({ register: this.registry, prefix: 'palisade_gateway_' });
     this.requests = new Counter({
       name: 'palisade_gateway_requests_total',
-      help: 'GraphQL requests by operation, client kind and outcome (success, partial, error, rejected)',
+      help: 'GraphQL operations by operation, client kind and outcome (success, partial, error, rejected, subscribed)',
       labelNames: ['operation', 'client_kind', 'outcome'],
       registers: [this.registry],
     });
@@ -70,6 +73,24 @@ export class GatewayMetrics {
       name: 'palisade_gateway_deduplicated_total',
       help: 'Work answered by identical work already in flight, by stage (operation: a whole execution; subgraph_fetch: one fetch)',
       labelNames: ['stage'],
+      registers: [this.registry],
+    });
+    this.subscriptionsActive = new Gauge({
+      name: 'palisade_gateway_subscriptions_active',
+      help: 'Subscriptions open now, by client kind (WebSocket and Server-Sent Events)',
+      labelNames: ['client_kind'],
+      registers: [this.registry],
+    });
+    this.subscriptionEvents = new Counter({
+      name: 'palisade_gateway_subscription_events_total',
+      help: 'Events for subscribers by outcome (delivered; dropped: a subscriber fell behind and was cut off)',
+      labelNames: ['outcome'],
+      registers: [this.registry],
+    });
+    this.subscriptionDeliveryLag = new Histogram({
+      name: 'palisade_gateway_subscription_delivery_lag_seconds',
+      help: 'From a change being committed to its event being queued for a subscriber',
+      buckets: LATENCY_BUCKETS_SECONDS,
       registers: [this.registry],
     });
   }

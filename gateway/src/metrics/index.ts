@@ -28,6 +28,8 @@ export function useMetrics(metrics: GatewayMetrics): GatewayPlugin {
   return {
     name: 'metrics',
     onResult(operation, result) {
+      // A subscription's end is counted by the subscriptions gauge; its start, below, as an outcome of its own.
+      if (result.subscription === 'ended') return;
       const principal = operation.request.principal;
       const outcome = outcomeOf(result);
       if (outcome === 'rejected') metrics.rejections.inc({ reason: rejectionReason(result) });
@@ -39,8 +41,9 @@ export function useMetrics(metrics: GatewayMetrics): GatewayPlugin {
   };
 }
 
-function outcomeOf(result: OperationResult): 'success' | 'partial' | 'error' | 'rejected' {
+function outcomeOf(result: OperationResult): 'success' | 'partial' | 'error' | 'rejected' | 'subscribed' {
   if (result.status !== undefined && result.status >= 400) return 'rejected';
+  if (result.subscription === 'started') return 'subscribed';
   if (!result.errors || result.errors.length === 0) return 'success';
   return result.data ? 'partial' : 'error';
 }

@@ -13,6 +13,8 @@ import { resolveRequest } from './resolve-request';
 export interface PersistedOperationsPlugin extends GatewayPlugin {
   /** The trusted documents in use, when PERSISTED_QUERIES names them. */
   readonly list: PersistedOperations | undefined;
+  /** Loads and validates the trusted documents against the first supergraph; a bad manifest stops the start. */
+  onStart(schema: ServedSchema): void;
 }
 
 /**

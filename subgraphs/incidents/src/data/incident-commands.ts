@@ -89,6 +89,7 @@ export class IncidentCommands {
       { status: current.status },
       { status, updatedAt: now, ...transition.set },
       this.entry(now, transition.kind, noteText ? `${change}: ${noteText}` : change, current.status, status),
+      { kind: 'STATUS_CHANGED', at: now },
     );
     if (!updated) throw changedMeanwhile(uid, `its status is no longer ${current.status}`);
     return updated;
@@ -113,7 +114,7 @@ export class IncidentCommands {
       messages.push(changes.assigneeGroupUid === null ? 'Assignee group cleared' : `Assigned to group ${changes.assigneeGroupUid}`);
     }
     const now = new Date();
-    const updated = await this.repository.updateIfUnchanged(uid, expected, { ...changes, updatedAt: now }, this.entry(now, 'ASSIGNED', messages.join('; '), null, null));
+    const updated = await this.repository.updateIfUnchanged(uid, expected, { ...changes, updatedAt: now }, this.entry(now, 'ASSIGNED', messages.join('; '), null, null), { kind: 'ASSIGNED', at: now });
     if (!updated) throw changedMeanwhile(uid, 'its assignment changed');
     return updated;
   }
@@ -122,7 +123,7 @@ export class IncidentCommands {
     const text = requireText('note', 'The note', note, INCIDENT_LIMITS.noteLength);
     const now = new Date();
     // Appending loses nothing that happened meanwhile, so the write needs no expected state.
-    const updated = await this.repository.updateIfUnchanged(uid, {}, { updatedAt: now }, this.entry(now, 'NOTE_ADDED', text, null, null));
+    const updated = await this.repository.updateIfUnchanged(uid, {}, { updatedAt: now }, this.entry(now, 'NOTE_ADDED', text, null, null), { kind: 'NOTE_ADDED', at: now });
     if (!updated) throw noSuchIncident(uid);
     return updated;
   }

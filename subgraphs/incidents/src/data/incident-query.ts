@@ -54,7 +54,8 @@ function toIncidentKey(key: Array<string | number | null>): IncidentKey {
   return { createdAt: date, uid };
 }
 
-function filterConditions(filter: IncidentFilterInput): Array<Filter<IncidentDocument>> {
+/** The conditions of an IncidentFilter, as MongoDB filters; rejections are BAD_USER_INPUT naming the argument. */
+export function filterConditions(filter: IncidentFilterInput): Array<Filter<IncidentDocument>> {
   const conditions: Array<Filter<IncidentDocument>> = [];
   if (filter.severityAtLeast) {
     if (filter.severityAtLeast === 'OTHER') {

@@ -1,6 +1,6 @@
 import type { Page } from '../../../../subgraph-kit/connection';
 import type { Filter, IndexSpec, TenantScopedCollection, UpdateFilter } from '../../../../subgraph-kit/documents';
-import type { IncidentDocument, TimelineEntryDocument } from './incident-document';
+import { CHANGES_KEPT, type IncidentChangeDocument, type IncidentDocument, type TimelineEntryDocument } from './incident-document';
 import { afterKey, allOf, INCIDENT_SORT, type IncidentKey, type IncidentListQuery } from './incident-query';
 
 /** The indexes every query below relies on; created at start. Every one leads with the tenant. */
@@ -11,6 +11,8 @@ export const INCIDENT_INDEXES: IndexSpec[] = [
   { name: 'tenant_assigneeUid_createdAt', key: { tenant: 1, assigneeUid: 1, createdAt: -1 } },
   { name: 'tenant_affectedAssetUid_createdAt', key: { tenant: 1, 'affectedAssets.uid': 1, createdAt: -1 } },
   { name: 'tenant_affectedUserUids_createdAt', key: { tenant: 1, affectedUserUids: 1, createdAt: -1 } },
+  // The change relay's look-up of incidents with changes to publish, across tenants.
+  { name: 'unpublished', key: { unpublished: 1 } },
 ];
 
 /** The entities whose incident lists this subgraph serves: a user (assignee or affected) or an asset. */
@@ -96,18 +98,23 @@ export class IncidentRepository {
     return pages;
   }
 
+  /** Inserts a new incident with its creation as its first change, to be published. */
   insert(incident: IncidentDocument): Promise<void> {
-    return this.incidents.insertOne(incident);
+    return this.incidents.insertOne({ ...incident, changes: [{ kind: 'CREATED', at: incident.createdAt }], changeSequence: 1, publishedSequence: 0, unpublished: true });
   }
 
   /**
-   * Sets fields and appends a timeline entry in one atomic write, only while the incident still has the
-   * `expected` values (the state the caller decided on). Returns the incident as written; null means there
-   * is no such incident, or it changed in between and nothing was written.
+   * Sets fields, appends a timeline entry and records the change in one atomic write, only while the incident
+   * still has the `expected` values (the state the caller decided on). Returns the incident as written; null
+   * means there is no such incident, or it changed in between and nothing was written.
    */
-  updateIfUnchanged(uid: string, expected: Partial<IncidentDocument>, set: Partial<IncidentDocument>, entry: TimelineEntryDocument): Promise<IncidentDocument | null> {
+  updateIfUnchanged(uid: string, expected: Partial<IncidentDocument>, set: Partial<IncidentDocument>, entry: TimelineEntryDocument, change: IncidentChangeDocument): Promise<IncidentDocument | null> {
     // The driver's PushOperator type rejects every field of a type with an index signature (Document's).
-    const update = { $set: set, $push: { timeline: entry } } as unknown as UpdateFilter<IncidentDocument>;
+    const update = {
+      $set: { ...set, unpublished: true },
+      $push: { timeline: entry, changes: { $each: [change], $slice: -CHANGES_KEPT } },
+      $inc: { changeSequence: 1 },
+    } as unknown as UpdateFilter<IncidentDocument>;
     return this.incidents.findOneAndUpdate({ ...expected, uid } as Filter<IncidentDocument>, update);
   }
 }

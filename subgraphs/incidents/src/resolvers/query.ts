@@ -1,4 +1,5 @@
 import type { IncidentLoaders } from '../data/loaders';
+import { findIncidentChange, type IncidentChangeArgs } from '../data/incident-changes';
 import { readIncidentListQuery, type IncidentListArgs } from '../data/incident-query';
 import type { SubgraphContext } from '../../../../subgraph-kit/server';
 import { toIncidentConnection } from './connection';
@@ -12,4 +13,6 @@ export const Query = {
     const query = readIncidentListQuery(args);
     return toIncidentConnection(await loaders.repository.page(query), query);
   },
+
+  incidentChangedEvent: (_: unknown, args: IncidentChangeArgs, { loaders }: Context) => findIncidentChange(loaders.repository, args),
 };
