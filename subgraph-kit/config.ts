@@ -1,4 +1,4 @@
-import { LOG_LEVELS, readEnum, readNodeEnv, readPort, readPositiveInt, type Environment, type NodeEnv } from '../lib/config';
+import { LOG_LEVELS, readEnum, readNodeEnv, readPort, readPositiveInt, readUrl, type Environment, type NodeEnv } from '../lib/config';
 import { ConfigError } from '../lib/errors';
 import { readPrincipalSecret } from '../lib/principal';
 
@@ -16,6 +16,8 @@ export interface SubgraphSettings {
   demoDataScale: number;
   /** The most one store query may take before it is stopped and answered DEADLINE_EXCEEDED. */
   queryTimeoutMs: number;
+  /** NATS JetStream for the changes a subgraph publishes; unset, it serves them at /changes itself. */
+  natsUrl: string | undefined;
 }
 
 /**
@@ -49,6 +51,7 @@ export function readSubgraphSettings(env: Environment, defaults: DefaultPorts): 
     nodeEnv,
     demoDataScale: readDemoDataScale(env, nodeEnv === 'production' ? 0 : 1),
     queryTimeoutMs: readPositiveInt(env, 'QUERY_TIMEOUT_MS', DEFAULT_QUERY_TIMEOUT_MS),
+    natsUrl: readUrl(env, 'NATS_URL', ['nats:', 'tls:']),
   };
 }
 

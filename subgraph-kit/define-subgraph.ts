@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { ChangePublisher } from '../lib/change-events/change-event';
+import { NatsChanges } from '../lib/change-events/nats';
+import { CHANGES_PATH, ChangeStream } from '../lib/change-events/stream';
 import type { ApolloServer } from '@apollo/server';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { Environment } from '../lib/config';
@@ -11,6 +14,7 @@ import { stopOnSignals } from '../lib/service';
 import { DEFAULT_QUERY_TIMEOUT_MS, readSubgraphSettings, type SubgraphSettings } from './config';
 import { SubgraphMetrics } from './metrics';
 import { createSubgraphApollo, createSubgraphHttpServer, type SubgraphContext } from './server';
+import type { ChangeRelay } from './documents/change-relay';
 import type { StoreKind } from './store';
 import type { StoreStats } from './store-observer';
 
@@ -31,6 +35,12 @@ export interface SubgraphDefinition<TStore, TDatabase, TLoaders> {
    * request, so loaders (and their caches) are never shared between requests or tenants.
    */
   createLoaders(store: TStore, principal: Principal, metrics: SubgraphMetrics): TLoaders;
+  /**
+   * For a subgraph that owns subscription fields: starts the relay that publishes the changes it commits (see
+   * documents/change-relay.ts). The kit gives it the publisher: NATS JetStream when NATS_URL is set, otherwise
+   * the subgraph's own change stream at /changes, which the gateway reads. The relay is nudged after every mutation.
+   */
+  changes?(store: TStore, publisher: ChangePublisher, logger: Logger): ChangeRelay;
 }
 
 /** A subgraph's configuration: the settings every subgraph reads, and the URL of its database. */
@@ -52,6 +62,8 @@ export interface SubgraphOptions<TDatabase> {
   database?: TDatabase;
   /** Used when no database is given: the server's URL, or undefined for the embedded store. */
   storeUrl?: string;
+  /** NATS JetStream for published changes; undefined serves them at /changes. */
+  natsUrl?: string;
 }
 
 /**
@@ -77,6 +89,25 @@ export interface AssembledSubgraph<TLoaders> extends SubgraphService {
   /** executeOperation with a context whose loaders come from createLoaders. */
   readonly apollo: ApolloServer<SubgraphContext<TLoaders>>;
   createLoaders(principal: Principal): TLoaders;
+}
+
+/** The publisher of a subgraph's changes and its relay; with the embedded stream, the route that serves it. */
+async function openChangePublishing<TStore>(
+  startRelay: NonNullable<SubgraphDefinition<TStore, unknown, unknown>['changes']>,
+  store: TStore,
+  options: Pick<SubgraphOptions<unknown>, 'natsUrl' | 'principalSecret' | 'logger'>,
+) {
+  const stream = options.natsUrl ? undefined : new ChangeStream({ secret: options.principalSecret, logger: options.logger });
+  const publisher: ChangePublisher = stream ?? (await NatsChanges.connect({ url: options.natsUrl!, logger: options.logger }));
+  const relay = startRelay(store, publisher, options.logger);
+  return {
+    relay,
+    routes: stream ? { [CHANGES_PATH]: (request: IncomingMessage, response: ServerResponse) => stream.handle(request, response) } : undefined,
+    async close() {
+      await relay.close();
+      await publisher.close();
+    },
+  };
 }
 
 export interface Subgraph<TDatabase, TLoaders> {
@@ -118,14 +149,24 @@ export function defineSubgraph<TStore, TDatabase, TLoaders>(definition: Subgraph
       demoDataScale: options.demoDataScale,
     });
     const createLoaders = (principal: Principal) => definition.createLoaders(opened.store, principal, metrics);
-    const apollo = createSubgraphApollo({ name, typeDefs: readFileSync(definition.schemaPath, 'utf8'), resolvers: definition.resolvers, logger, metrics, queryTimeoutMs });
+    const changes = definition.changes && (await openChangePublishing(definition.changes, opened.store, options));
+    const apollo = createSubgraphApollo({
+      name,
+      typeDefs: readFileSync(definition.schemaPath, 'utf8'),
+      resolvers: definition.resolvers,
+      logger,
+      metrics,
+      queryTimeoutMs,
+      onMutation: changes?.relay.nudge,
+    });
     await apollo.start();
-    const httpServer = createSubgraphHttpServer({ apollo, createLoaders, principalSecret: options.principalSecret, readiness: opened.readiness, logger });
+    const httpServer = createSubgraphHttpServer({ apollo, createLoaders, principalSecret: options.principalSecret, readiness: opened.readiness, logger, routes: changes?.routes });
     const metricsServer = createMetricsServer(() => metrics.exposition(), logger);
     let closing: Promise<void> | undefined;
     const close = async () => {
       await Promise.all([closeServer(httpServer), closeServer(metricsServer)]);
       await apollo.stop();
+      await changes?.close();
       await opened.close();
     };
     return { name, httpServer, metricsServer, stats: opened.stats, apollo, createLoaders, metrics, readiness: opened.readiness, close: () => (closing ??= close()) };

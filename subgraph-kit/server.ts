@@ -1,11 +1,11 @@
 import type { IncomingMessage } from 'node:http';
-import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse } from 'graphql';
 import { unauthenticated } from '../lib/errors';
-import { createGraphQLHttpServer, type Readiness } from '../lib/http-server';
+import { createGraphQLHttpServer, type Readiness, type RouteHandler } from '../lib/http-server';
 import type { Logger } from '../lib/logger';
 import { PRINCIPAL_HEADER, PrincipalRejected, verifyPrincipal, type Principal } from '../lib/principal';
 import { argumentChecksPlugin } from './argument-checks';
@@ -29,6 +29,8 @@ export interface SubgraphApolloOptions<TLoaders> {
   metrics: SubgraphMetrics;
   /** The deadline of one store query, which a DEADLINE_EXCEEDED answer names. */
   queryTimeoutMs: number;
+  /** Called after every mutation is answered: its changes are committed, and may be published now. */
+  onMutation?: () => void;
 }
 
 /**
@@ -45,7 +47,13 @@ export function createSubgraphApollo<TLoaders>(options: SubgraphApolloOptions<TL
     // back and re-raise the signal, and then the service's close() never finished (the process hung on Ctrl-C).
     stopOnTerminationSignals: false,
     // Inline traces (ftv1) exist for Apollo's hosted usage reporting, which Palisade never sends.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), subgraphMetricsPlugin(options.metrics), argumentChecksPlugin()],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      subgraphMetricsPlugin(options.metrics),
+      argumentChecksPlugin(),
+      ...(options.onMutation ? [afterMutations(options.onMutation)] : []),
+    ],
     formatError: (formatted, error) => formatSubgraphError(options, formatted, error),
   });
 }
@@ -57,6 +65,8 @@ export interface SubgraphHttpOptions<TLoaders> {
   principalSecret: Buffer;
   readiness: () => Promise<Readiness>;
   logger: Logger;
+  /** More paths served beside /graphql (the change stream). */
+  routes?: Readonly<Record<string, RouteHandler>>;
 }
 
 /**
@@ -68,6 +78,7 @@ export function createSubgraphHttpServer<TLoaders>(options: SubgraphHttpOptions<
     apollo: options.apollo,
     logger: options.logger,
     readiness: options.readiness,
+    routes: options.routes,
     context: async (request: IncomingMessage, requestId: string) => {
       const principal = principalOf(request, options.principalSecret);
       return { principal, loaders: options.createLoaders(principal), requestId };
@@ -83,4 +94,15 @@ function principalOf(request: IncomingMessage, secret: Buffer): Principal {
     if (error instanceof PrincipalRejected) throw unauthenticated(error.message);
     throw error;
   }
+}
+
+/** Calls `onMutation` once a mutation has been answered. */
+function afterMutations<TContext extends BaseContext>(onMutation: () => void): ApolloServerPlugin<TContext> {
+  return {
+    requestDidStart: async () => ({
+      willSendResponse: async ({ operation }) => {
+        if (operation?.operation === 'mutation') onMutation();
+      },
+    }),
+  };
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { defineSubgraph, type AssembledSubgraph } from '../../../subgraph-kit/define-subgraph';
 import { documentStore } from '../../../subgraph-kit/documents';
+import { startChangeRelay } from '../../../subgraph-kit/documents/change-relay';
 import { INCIDENTS_COLLECTION, type IncidentDocument } from './data/incident-document';
 import { INCIDENTS } from './data/incident-store';
 import { createIncidentLoaders, type IncidentLoaders } from './data/loaders';
@@ -15,6 +16,8 @@ export const incidentsSubgraph = defineSubgraph({
   resolvers,
   store: documentStore({ defaultDatabase: 'palisade_incidents', collections: [INCIDENTS] }),
   createLoaders: (database, principal, metrics) => createIncidentLoaders(database.collection<IncidentDocument>(INCIDENTS_COLLECTION), principal, metrics),
+  // Subscription.incidentChanged: each change an incident records is published after it commits.
+  changes: (database, publisher, logger) => startChangeRelay({ collection: database.collection<IncidentDocument>(INCIDENTS_COLLECTION), field: 'incidentChanged', publisher, logger }),
 });
 
 export const createIncidentsService = incidentsSubgraph.create;
