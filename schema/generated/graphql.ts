@@ -11,6 +11,26 @@ export type AssetRole =
   | 'SOURCE'
   | 'TARGET';
 
+/** What changed in an incident. */
+export type IncidentChangeKind =
+  | 'ASSIGNED'
+  | 'CREATED'
+  | 'FINDING_ADDED'
+  | 'NOTE_ADDED'
+  | 'SEVERITY_CHANGED'
+  | 'STATUS_CHANGED';
+
+export type IncidentFilter = {
+  affectedAssetUid?: string | number | null | undefined;
+  assigneeUid?: string | number | null | undefined;
+  /** Created at or after this instant. */
+  createdAfter?: string | null | undefined;
+  /** Created before this instant. */
+  createdBefore?: string | null | undefined;
+  severityAtLeast?: Severity | null | undefined;
+  status?: Array<IncidentStatus> | null | undefined;
+};
+
 /** OCSF incident status_id. */
 export type IncidentStatus =
   | 'CLOSED'
@@ -48,6 +68,17 @@ export type IncidentBoardQuery = { incidents: { totalCount: number, edges: Array
             | { __typename: 'Device', hostname: string, uid: string, name: string, owner: { uid: string, name: string } | null }
            | null }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
 
+export type IncidentChangesSubscriptionVariables = Exact<{
+  filter?: IncidentFilter | null | undefined;
+}>;
+
+
+export type IncidentChangesSubscription = { incidentChanged: { id: string, kind: IncidentChangeKind, at: string, sequence: number, incident: { uid: string, title: string, severity: Severity, status: IncidentStatus, updatedAt: string, assignee: { uid: string, name: string, groups: Array<{ name: string }> } | null, affectedAssets: Array<{ role: AssetRole, asset:
+          | { __typename: 'Application', uid: string, name: string, owner: { uid: string, name: string } | null }
+          | { __typename: 'CloudResource', uid: string, name: string, owner: { uid: string, name: string } | null }
+          | { __typename: 'Device', uid: string, name: string, owner: { uid: string, name: string } | null }
+         | null }> } } };
+
 export type IncidentLookupQueryVariables = Exact<{
   uid: string | number;
 }>;
@@ -70,6 +101,13 @@ export type UserProfileQuery = { user: { uid: string, name: string, type: UserTy
           | { __typename: 'CloudResource', uid: string, name: string }
           | { __typename: 'Device', hostname: string, uid: string, name: string, vulnerabilities: { edges: Array<{ node: { severity: Severity, cve: { uid: string, cvss: number | null } } }> } | null }
          }> } | null, incidents: { totalCount: number } | null } | null };
+
+export type PartnerIncidentChangesSubscriptionVariables = Exact<{
+  severityAtLeast?: Severity | null | undefined;
+}>;
+
+
+export type PartnerIncidentChangesSubscription = { incidentChanged: { id: string, kind: IncidentChangeKind, at: string, incident: { uid: string, title: string, severity: Severity, status: IncidentStatus } } };
 
 export type PartnerIncidentsQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -145,6 +183,42 @@ export const IncidentBoardDocument = new TypedDocumentString(`
   }
 }
     `, {"hash":"sha256:ddcc1f07d42da3b4195e97d0763c9c0d77c1e51dc30b78c0866a05f1e550dcea"}) as unknown as TypedDocumentString<IncidentBoardQuery, IncidentBoardQueryVariables>;
+export const IncidentChangesDocument = new TypedDocumentString(`
+    subscription IncidentChanges($filter: IncidentFilter) {
+  incidentChanged(filter: $filter) {
+    id
+    kind
+    at
+    sequence
+    incident {
+      uid
+      title
+      severity
+      status
+      updatedAt
+      assignee {
+        uid
+        name
+        groups {
+          name
+        }
+      }
+      affectedAssets {
+        role
+        asset {
+          __typename
+          uid
+          name
+          owner {
+            uid
+            name
+          }
+        }
+      }
+    }
+  }
+}
+    `, {"hash":"sha256:744bca641c6cc40096faca837f9b342ada173b01fe5f4d22442388a87e87823e"}) as unknown as TypedDocumentString<IncidentChangesSubscription, IncidentChangesSubscriptionVariables>;
 export const IncidentLookupDocument = new TypedDocumentString(`
     query IncidentLookup($uid: ID!) {
   incident(uid: $uid) {
@@ -200,6 +274,21 @@ export const UserProfileDocument = new TypedDocumentString(`
   }
 }
     `, {"hash":"sha256:960ecd7ff109ad92aa55eb918560ca6199ce8647c4845159e095dca44fbe5110"}) as unknown as TypedDocumentString<UserProfileQuery, UserProfileQueryVariables>;
+export const PartnerIncidentChangesDocument = new TypedDocumentString(`
+    subscription PartnerIncidentChanges($severityAtLeast: Severity) {
+  incidentChanged(filter: {severityAtLeast: $severityAtLeast}) {
+    id
+    kind
+    at
+    incident {
+      uid
+      title
+      severity
+      status
+    }
+  }
+}
+    `, {"hash":"sha256:481d8ca28068b92cc9ea16b3da89a3f738f18186cc27615768d202f2e7e97ca5"}) as unknown as TypedDocumentString<PartnerIncidentChangesSubscription, PartnerIncidentChangesSubscriptionVariables>;
 export const PartnerIncidentsDocument = new TypedDocumentString(`
     query PartnerIncidents($first: Int = 20, $after: String, $severityAtLeast: Severity) {
   incidents(

@@ -58,8 +58,9 @@ export function resultsOf(subscription: ActiveSubscription, onDelivery: (deliver
       const next = await deliveries.next();
       if (next.done) return { done: true, value: undefined };
       onDelivery(next.value);
-      // Formatted already (masked, without suggestions): the libraries only serialize it.
-      return { done: false, value: next.value.result as ExecutionResult };
+      // Formatted already (masked, without suggestions); graphql-ws serializes errors with their toJSON.
+      const { data, errors } = next.value.result;
+      return { done: false, value: { ...(data !== undefined ? { data } : {}), ...(errors ? { errors: asGraphQLErrors(next.value.result) } : {}) } as ExecutionResult };
     },
     async return() {
       await deliveries.return?.();
@@ -72,7 +73,7 @@ export function resultsOf(subscription: ActiveSubscription, onDelivery: (deliver
   return iterator;
 }
 
-/** Refusals as graphql-ws sends them: GraphQL errors carrying the formatted message and extensions. */
+/** Formatted errors as graphql-ws sends them: GraphQL errors carrying the formatted message, path and extensions. */
 export function asGraphQLErrors(result: FormattedExecutionResult): GraphQLError[] {
-  return (result.errors ?? []).map((error) => new GraphQLError(error.message, { extensions: error.extensions }));
+  return (result.errors ?? []).map((error) => new GraphQLError(error.message, { path: error.path, extensions: error.extensions }));
 }
