@@ -1,4 +1,5 @@
 import { LOG_LEVELS, readEnum, readNodeEnv, readPort, readPositiveInt, readUrl, type Environment, type NodeEnv } from '../lib/config';
+import { readChangesLocation, type ChangesLocation } from '../lib/change-events/nats';
 import { ConfigError } from '../lib/errors';
 import { readPrincipalSecret } from '../lib/principal';
 
@@ -18,6 +19,8 @@ export interface SubgraphSettings {
   queryTimeoutMs: number;
   /** NATS JetStream for the changes a subgraph publishes; unset, it serves them at /changes itself. */
   natsUrl: string | undefined;
+  /** The stream and subjects of this installation's changes in NATS. */
+  changes: ChangesLocation;
 }
 
 /**
@@ -52,6 +55,7 @@ export function readSubgraphSettings(env: Environment, defaults: DefaultPorts): 
     demoDataScale: readDemoDataScale(env, nodeEnv === 'production' ? 0 : 1),
     queryTimeoutMs: readPositiveInt(env, 'QUERY_TIMEOUT_MS', DEFAULT_QUERY_TIMEOUT_MS),
     natsUrl: readUrl(env, 'NATS_URL', ['nats:', 'tls:']),
+    changes: readChangesLocation(env),
   };
 }
 

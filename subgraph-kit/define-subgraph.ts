@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { ChangePublisher } from '../lib/change-events/change-event';
-import { NatsChanges } from '../lib/change-events/nats';
+import { NatsChanges, type ChangesLocation } from '../lib/change-events/nats';
 import { CHANGES_PATH, ChangeStream } from '../lib/change-events/stream';
 import type { ApolloServer } from '@apollo/server';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
@@ -64,6 +64,8 @@ export interface SubgraphOptions<TDatabase> {
   storeUrl?: string;
   /** NATS JetStream for published changes; undefined serves them at /changes. */
   natsUrl?: string;
+  /** The stream and subjects of the changes in NATS; the default stream when not given. */
+  changes?: ChangesLocation;
 }
 
 /**
@@ -95,10 +97,10 @@ export interface AssembledSubgraph<TLoaders> extends SubgraphService {
 async function openChangePublishing<TStore>(
   startRelay: NonNullable<SubgraphDefinition<TStore, unknown, unknown>['changes']>,
   store: TStore,
-  options: Pick<SubgraphOptions<unknown>, 'natsUrl' | 'principalSecret' | 'logger'>,
+  options: Pick<SubgraphOptions<unknown>, 'natsUrl' | 'changes' | 'principalSecret' | 'logger'>,
 ) {
   const stream = options.natsUrl ? undefined : new ChangeStream({ secret: options.principalSecret, logger: options.logger });
-  const publisher: ChangePublisher = stream ?? (await NatsChanges.connect({ url: options.natsUrl!, logger: options.logger }));
+  const publisher: ChangePublisher = stream ?? (await NatsChanges.connect({ url: options.natsUrl!, logger: options.logger, ...options.changes }));
   const relay = startRelay(store, publisher, options.logger);
   return {
     relay,

@@ -5,6 +5,8 @@ import { GraphQLWsLink } from '@apollo/client/link/subscriptions/subscriptions.c
 import { createClient as createWebSocketClient, type Client as WebSocketClient } from 'graphql-ws';
 import { createClient as createEventStreamClient } from 'graphql-sse';
 import WebSocket from 'ws';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { ALL_READ_SCOPES, readOperation, startGraph, type Graph } from './support/graph';
 
 /**
@@ -318,3 +320,35 @@ async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, done: 
   }
   return text;
 }
+
+const natsUrl = process.env.NATS_URL;
+if (!natsUrl) console.log('skipped "change events over NATS JetStream": set NATS_URL (e.g. nats://127.0.0.1:4222) to run it');
+(natsUrl ? describe : describe.skip)('change events over NATS JetStream', () => {
+  let natsGraph: Graph;
+  const stream = `PALISADE_TEST_${process.pid}_${Date.now()}`;
+
+  beforeAll(async () => {
+    natsGraph = await startGraph({ demoDataScale: 0.02, nats: { url: natsUrl!, stream } });
+  });
+
+  afterAll(async () => {
+    await natsGraph?.close();
+    const connection = await connect({ servers: natsUrl! });
+    await (await jetstreamManager(connection)).streams.delete(stream).catch(() => undefined);
+    await connection.close();
+  });
+
+  it('reach a subscriber on every gateway replica', async () => {
+    const token = await natsGraph.token({ scopes: ALL });
+    const replica = await natsGraph.startGateway();
+    const events = [natsGraph.url, replica.url].map((url) =>
+      record((sink) => webSocketClient({ authorization: `Bearer ${token}` }, url).subscribe({ query: 'subscription { incidentChanged { id incident { uid assignee { name } } } }' }, sink)),
+    );
+    await settle();
+    const { body } = await natsGraph.request('{ incidents(first: 1) { edges { node { uid } } } }', { token });
+    const uid = body.data!.incidents.edges[0].node.uid as string;
+    await natsGraph.request(`mutation { addIncidentNote(uid: "${uid}", note: "over NATS") { uid } }`, { token });
+    for (const replicaEvents of events) await replicaEvents.until(() => replicaEvents.received.some((event) => event.data?.incidentChanged?.incident.uid === uid));
+    for (const replicaEvents of events) replicaEvents.stop();
+  });
+});

@@ -201,8 +201,8 @@ function announceSchema(plugins: readonly GatewayPlugin[], schema: ServedSchema,
 
 /** Where subscriptions hear of changes: NATS JetStream when NATS_URL is set, else every subgraph's own change stream. */
 async function changeSourceFor(config: GatewayConfig, gateway: StartedGateway, logger: Logger): Promise<ChangeSource> {
-  const { natsUrl } = config.subscriptions;
-  if (natsUrl) return NatsChanges.connect({ url: natsUrl, logger });
+  const { natsUrl, changes } = config.subscriptions;
+  if (natsUrl) return NatsChanges.connect({ url: natsUrl, logger, ...changes });
   return streamChanges({ urls: Object.values(gateway.subgraphUrls()), secret: config.principalSecret, logger });
 }
 

@@ -15,11 +15,31 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 import { ConfigError } from '../errors';
+import type { Environment } from '../config';
 import type { Logger } from '../logger';
 import { parseChangeEvent, type ChangeEvent, type ChangePublisher, type ChangeSource } from './change-event';
 
 export const DEFAULT_CHANGES_STREAM = 'PALISADE_CHANGES';
 export const DEFAULT_CHANGES_SUBJECT_PREFIX = 'palisade.changes';
+
+/** Where changes travel in NATS: the stream, and the subjects it holds. */
+export interface ChangesLocation {
+  stream: string;
+  subjectPrefix: string;
+}
+
+/**
+ * NATS_CHANGES_STREAM: the JetStream stream of one Palisade installation's changes (default PALISADE_CHANGES), so
+ * that several can share a NATS server; its subjects are its name in lower case with dots for underscores
+ * (`palisade.changes.<tenant>.<field>`). Publishers and the gateway must name the same one.
+ */
+export function readChangesLocation(env: Environment): ChangesLocation {
+  const stream = env.NATS_CHANGES_STREAM || DEFAULT_CHANGES_STREAM;
+  if (!/^[A-Z][A-Z0-9_]{0,63}$/.test(stream)) {
+    throw new ConfigError('NATS_CHANGES_STREAM', `expected a stream name of capital letters, digits and underscores, such as ${DEFAULT_CHANGES_STREAM}; got "${stream}"`);
+  }
+  return { stream, subjectPrefix: stream.toLowerCase().split('_').join('.') };
+}
 
 export interface NatsChangesOptions {
   /** NATS_URL: one server URL or a comma-separated list (`nats://user:password@host:4222`). */

@@ -52,11 +52,12 @@ export function startChangeRelay<T extends ChangeRecordingDocument>(options: Cha
   const publishPending = async () => {
     // The relay serves every tenant: it reads only what events name, and writes only how far it published.
     const pending = await options.collection.find({ unpublished: true } as never, { limit: batchSize });
-    for (const document of pending) await publishChangesOf(document);
+    for (const document of pending) if (await publishChangesOf(document)) again = true;
     if (pending.length === batchSize) again = true;
   };
 
-  const publishChangesOf = async (document: T) => {
+  /** Publishes a document's unpublished changes; true when it changed again meanwhile and stays marked. */
+  const publishChangesOf = async (document: T): Promise<boolean> => {
     const changes = document.changes ?? [];
     const last = document.changeSequence ?? 0;
     let published = document.publishedSequence ?? 0;
@@ -72,8 +73,9 @@ export function startChangeRelay<T extends ChangeRecordingDocument>(options: Cha
       published = sequence;
     }
     await options.collection.findOneAndUpdate({ tenant: document.tenant, uid: document.uid } as never, { $max: { publishedSequence: published } } as never);
-    // Cleared only if nothing was committed since: otherwise the mark stays for the next round.
-    await options.collection.findOneAndUpdate({ tenant: document.tenant, uid: document.uid, changeSequence: published } as never, { $set: { unpublished: false } } as never);
+    // Cleared only if nothing was committed since: otherwise the mark stays, and another round follows at once.
+    const cleared = await options.collection.findOneAndUpdate({ tenant: document.tenant, uid: document.uid, changeSequence: published } as never, { $set: { unpublished: false } } as never);
+    return cleared === null;
   };
 
   const round = () => {

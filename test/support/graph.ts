@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readChangesLocation } from '../../lib/change-events/nats';
 import { EmbeddedDocumentDatabase } from '../../subgraph-kit/documents';
 import type { StoreStats } from '../../subgraph-kit/store-observer';
 import { listen } from '../../lib/http-server';
@@ -94,6 +95,11 @@ export interface GraphOptions {
    * environment (startGraph refuses without it; check REDIS_URL first and skip).
    */
   production?: boolean;
+  /**
+   * Change events over NATS JetStream instead of each subgraph's own stream: the server's URL and a stream of this
+   * graph's own (so that graphs of other test files, publishing the same event ids, never meet).
+   */
+  nats?: { url: string; stream: string };
 }
 
 /** Reads a shared GraphQL document from schema/operations. */
@@ -122,9 +128,10 @@ export async function startGraph(options: GraphOptions = {}): Promise<Graph> {
   try {
     const sql = await createTestDatabase();
     closers.push(() => sql.close());
+    const natsOptions = options.nats ? { natsUrl: options.nats.url, changes: readChangesLocation({ NATS_CHANGES_STREAM: options.nats.stream }) } : {};
     const createDocumentService = (name: DocumentSubgraphName) => {
       const create = name === 'assets' ? createAssetsService : createIncidentsService;
-      return create({ principalSecret: secret, logger: createLogger(name, logLevel), demoDataScale, database: new EmbeddedDocumentDatabase() });
+      return create({ principalSecret: secret, logger: createLogger(name, logLevel), demoDataScale, database: new EmbeddedDocumentDatabase(), ...natsOptions });
     };
     const [identity, assets, incidents] = await Promise.all([
       createIdentityService({ principalSecret: secret, logger: createLogger('identity', logLevel), demoDataScale, database: sql.database }),
@@ -165,6 +172,7 @@ export async function startGraph(options: GraphOptions = {}): Promise<Graph> {
       PORT: '0',
       AUDIT_LOG: process.env.AUDIT_LOG ?? 'off',
       ...(options.production ? await productionEnv(dataDir) : {}),
+      ...(options.nats ? { NATS_URL: options.nats.url, NATS_CHANGES_STREAM: options.nats.stream } : {}),
       ...options.gatewayEnv,
     };
     const gatewayConfig = (env: Record<string, string> = {}) => readGatewayConfig({ ...gatewayEnv, ...env });

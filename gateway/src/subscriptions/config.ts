@@ -1,4 +1,5 @@
 import { readPositiveInt, readUrl, type Environment } from '../../../lib/config';
+import { readChangesLocation, type ChangesLocation } from '../../../lib/change-events/nats';
 import type { ClientKind } from '../../../lib/principal';
 import { perKindSettings, type ClientPolicyOverrides } from '../client-policies';
 
@@ -20,6 +21,8 @@ export interface SubscriptionsConfig {
   replayWindowSeconds: number;
   /** NATS JetStream carries change events when set; otherwise each subgraph streams its own to the gateway. */
   natsUrl: string | undefined;
+  /** The stream and subjects of this installation's changes in NATS. */
+  changes: ChangesLocation;
 }
 
 export const DEFAULT_SUBSCRIPTION_LIMITS: Readonly<Record<ClientKind, SubscriptionLimits>> = {
@@ -28,12 +31,13 @@ export const DEFAULT_SUBSCRIPTION_LIMITS: Readonly<Record<ClientKind, Subscripti
   partner: { perConnection: 5, perCaller: 10, connectionsPerCaller: 2 },
 };
 
-/** CLIENT_POLICIES' subscriptions sections; SUBSCRIPTION_QUEUE_LENGTH, SUBSCRIPTION_REPLAY_SECONDS, NATS_URL. */
+/** CLIENT_POLICIES' subscriptions sections; SUBSCRIPTION_QUEUE_LENGTH, SUBSCRIPTION_REPLAY_SECONDS, NATS_URL, NATS_CHANGES_STREAM. */
 export function readSubscriptionsConfig(env: Environment, overrides: ClientPolicyOverrides): SubscriptionsConfig {
   return {
     limits: perKindSettings(DEFAULT_SUBSCRIPTION_LIMITS, overrides, 'subscriptions'),
     queueLength: readPositiveInt(env, 'SUBSCRIPTION_QUEUE_LENGTH', 100),
     replayWindowSeconds: readPositiveInt(env, 'SUBSCRIPTION_REPLAY_SECONDS', 600),
     natsUrl: readUrl(env, 'NATS_URL', ['nats:', 'tls:']),
+    changes: readChangesLocation(env),
   };
 }
