@@ -42,14 +42,14 @@ async function closedPort(): Promise<number> {
 }
 
 /**
- * A plain HTTP proxy in front of a real subgraph that keeps the headers of every request it forwards, to see
- * what the gateway sends.
+ * A plain HTTP proxy in front of a real subgraph that keeps the headers of every GraphQL request it forwards,
+ * to see what the gateway sends. (The gateway's stream of change events, at /changes, passes through unrecorded.)
  */
 async function recordingProxy(target: string): Promise<{ url: string; seen: IncomingHttpHeaders[]; close(): Promise<void> }> {
   const seen: IncomingHttpHeaders[] = [];
   const targetUrl = new URL(target);
   const server = createServer((incoming, outgoing) => {
-    seen.push(incoming.headers);
+    if (incoming.url === '/graphql') seen.push(incoming.headers);
     const forwarded = httpRequest(
       { host: targetUrl.hostname, port: targetUrl.port, path: incoming.url, method: incoming.method, headers: incoming.headers },
       (answer) => {

@@ -13,7 +13,7 @@ const PROTOCOL = 'graphql-transport-ws';
 /** Pings at this interval keep idle connections open through proxies and find dead ones. */
 const KEEP_ALIVE_MS = 12_000;
 /** Service Restart: graphql-ws clients reconnect (to another replica) after it. */
-const SHUTDOWN_CLOSE_CODE = 1012;
+const SERVICE_RESTART_CLOSE_CODE = 1012;
 const MAX_MESSAGE_BYTES = 1_000_000;
 
 /** What a connection carries from its acceptance to its operations. */
@@ -91,7 +91,7 @@ export function createWebSocketTransport(options: TransportOptions) {
     },
     /** Closes every connection with Service Restart, so that clients reconnect to another replica. */
     async close(): Promise<void> {
-      for (const client of server.clients) client.close(SHUTDOWN_CLOSE_CODE, 'gateway restarting; reconnect');
+      for (const client of server.clients) client.close(SERVICE_RESTART_CLOSE_CODE, 'gateway restarting; reconnect');
       await disposable.dispose();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
