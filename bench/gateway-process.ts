@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { PORT_LINE_PREFIX } from './serve-child';
+import { METRICS_PORT_LINE_PREFIX, PORT_LINE_PREFIX } from './serve-child';
 
 const ROOT = join(__dirname, '..');
 const START_TIMEOUT_MS = 120_000;
@@ -16,6 +16,8 @@ export interface GatewayProcess {
   name: string;
   url: string;
   pid: number;
+  /** Its /metrics, when it has a metrics listener (Palisade). */
+  metricsUrl?: string;
   /** SIGTERM, then SIGKILL if it has not exited within 30 s. */
   stop(): Promise<void>;
 }
@@ -36,11 +38,11 @@ export function killOnExit(child: ChildProcess): void {
  * Starts `node [--cpu-prof ...] --import tsx <script>` with `env` and waits for the port it announces.
  * Only loopback addresses are configured for it.
  */
-export async function startGatewayProcess(name: string, script: string, env: Record<string, string>, options: { cpuProfileDir?: string } = {}): Promise<GatewayProcess> {
+export async function startGatewayProcess(name: string, script: string, env: Record<string, string>, options: { cpuProfileDir?: string; nodeArgs?: string[] } = {}): Promise<GatewayProcess> {
   // Every thread (tsx's loader has one) writes a profile of its own into this folder; the main thread's is kept.
   const profileDir = options.cpuProfileDir ? mkdtempSync(join(tmpdir(), `${name}-profile-`)) : undefined;
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(ROOT, script)], {
+  const child = spawn(process.execPath, [...profile, ...(options.nodeArgs ?? []), '--import', 'tsx', join(ROOT, script)], {
     cwd: ROOT,
     env: childEnvironment(env),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -54,18 +56,23 @@ export async function startGatewayProcess(name: string, script: string, env: Rec
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   void exited.then(() => running.delete(child));
 
+  let metricsPort: number | undefined;
   const announced = new Promise<number>((resolve, reject) => {
     let pending = '';
     const timer = setTimeout(() => reject(new Error(`${name} did not announce its port within ${START_TIMEOUT_MS / 1000} s:\n${kept}`)), START_TIMEOUT_MS);
     const onData = (chunk: Buffer) => {
       keep(chunk);
       pending += chunk.toString('utf8');
-      const line = pending.split('\n').find((l) => l.startsWith(PORT_LINE_PREFIX));
-      if (line) {
-        clearTimeout(timer);
-        resolve(Number(line.slice(PORT_LINE_PREFIX.length)));
+      // Complete lines only: a chunk may end in the middle of a port number.
+      const lines = pending.split('\n');
+      pending = lines.pop()!.slice(-200);
+      for (const line of lines) {
+        if (line.startsWith(METRICS_PORT_LINE_PREFIX)) metricsPort = Number(line.slice(METRICS_PORT_LINE_PREFIX.length));
+        if (line.startsWith(PORT_LINE_PREFIX)) {
+          clearTimeout(timer);
+          resolve(Number(line.slice(PORT_LINE_PREFIX.length)));
+        }
       }
-      pending = pending.slice(-200);
     };
     child.stdout!.on('data', onData);
     void exited.then((code) => {
@@ -89,6 +96,7 @@ export async function startGatewayProcess(name: string, script: string, env: Rec
     name,
     url: `http://127.0.0.1:${port}/graphql`,
     pid,
+    ...(metricsPort === undefined ? {} : { metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` }),
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');

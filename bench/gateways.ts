@@ -94,11 +94,15 @@ export interface PalisadeOptions {
    * work but never refuse. 'defaults': the production budgets, as an operator who sets no CLIENT_POLICIES gets them.
    */
   rateLimits?: 'untrippable' | 'defaults';
+  /** More variables for the child (NATS_URL and NATS_CHANGES_STREAM for --subscriptions). */
+  environment?: Record<string, string>;
+  /** Starts the child with --expose-gc: it then collects its garbage on SIGUSR2 (see serve-child.ts). */
+  exposeGc?: boolean;
 }
 
 /** A, or with `deduplication: false` E: the same configuration with DEDUPLICATION=off. */
 export function startPalisade(setup: GatewaySetup, options: PalisadeOptions = {}): Promise<GatewayProcess> {
-  const { deduplication = true, rateLimits = 'untrippable' } = options;
+  const { deduplication = true, rateLimits = 'untrippable', environment = {}, exposeGc = false } = options;
   const mode = palisadeMode();
   const { urls, principalSecret } = setup.subgraphs;
   const env: Record<string, string> = {
@@ -118,8 +122,9 @@ export function startPalisade(setup: GatewaySetup, options: PalisadeOptions = {}
     DEDUPLICATION: deduplication ? 'on' : 'off',
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...(process.env.LOG_LEVEL ? { LOG_LEVEL: process.env.LOG_LEVEL } : {}),
+    ...environment,
   };
-  return startGatewayProcess(deduplication ? 'gateway-a' : 'gateway-e', 'bench/gateway-a.ts', env, { cpuProfileDir: setup.cpuProfileDir });
+  return startGatewayProcess(deduplication ? 'gateway-a' : 'gateway-e', 'bench/gateway-a.ts', env, { cpuProfileDir: setup.cpuProfileDir, nodeArgs: exposeGc ? ['--expose-gc'] : [] });
 }
 
 export function startStockGateway(key: Exclude<GatewayKey, 'A' | 'E'>, setup: GatewaySetup, supergraphPath: string): Promise<GatewayProcess> {

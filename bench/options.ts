@@ -20,10 +20,20 @@ export interface BenchOptions {
   withoutDedup: boolean;
   /** Instead: a quiet tenant's latency through A, alone and while another tenant floods it. */
   noisyNeighbour: boolean;
+  /** Instead: live incidents, subscribers over WebSocket while mutations stream in. */
+  subscriptions: boolean;
+  /** --subscriptions: change events per second, over both tenants. */
+  rate: number;
+  /** --subscriptions: subscribers, split across both tenants. */
+  subscribers: number;
 }
 
 /** Seconds per phase of --noisy-neighbour when --duration is not given: a short run. */
 const NOISY_NEIGHBOUR_DURATION = 10;
+/** Measured seconds of the event stream of --subscriptions when --duration is not given: a run of under two minutes. */
+const SUBSCRIPTIONS_DURATION = 30;
+const SUBSCRIPTIONS_RATE = 50;
+const SUBSCRIPTIONS_SUBSCRIBERS = 1000;
 
 export const USAGE = `Load-tests Palisade (A) against stock @apollo/gateway (B) and Hive Gateway (C) on the same subgraphs.
 
@@ -48,10 +58,18 @@ Usage: npm run bench -- [options]
                       refuse; A keeps its default rate limits. p50/p95/p99 side by side, the flood's answers
                       and refusals by code (bench/results/noisy-neighbour.json). --duration is per phase
                       (default ${NOISY_NEIGHBOUR_DURATION}); --warmup is the quiet tenant's before each phase
+  --subscriptions     instead: live incidents. --subscribers graphql-ws clients (default ${SUBSCRIPTIONS_SUBSCRIBERS}, half
+                      acme, half globex, one connection each, the token in connection_init) subscribe to
+                      incidentChanged through A; mutations through A then change both tenants' incidents at
+                      --rate events per second (default ${SUBSCRIPTIONS_RATE}) for --warmup + --duration seconds (default
+                      ${SUBSCRIPTIONS_DURATION} measured). Commit to delivery at the tenant's last subscriber (p50, p99), A's memory
+                      per idle subscription, deliveries missed, deliveries across tenants; over NATS JetStream
+                      when NATS_URL is set (a stream of its own, deleted afterwards), else the incidents
+                      subgraph's own change stream (bench/results/subscriptions.json)
 
 Set DATABASE_URL to run identity on PostgreSQL (a fresh database, dropped afterwards), and REDIS_URL to
-run A in its production configuration. Results: bench/results/latest.json, scaling.json, soak.json or
-noisy-neighbour.json.`;
+run A in its production configuration. Results: bench/results/latest.json, scaling.json, soak.json,
+noisy-neighbour.json or subscriptions.json.`;
 
 export class UsageError extends Error {}
 
@@ -71,16 +89,24 @@ export function parseBenchOptions(argv: string[]): BenchOptions | undefined {
       profile: { type: 'boolean' },
       'without-dedup': { type: 'boolean' },
       'noisy-neighbour': { type: 'boolean' },
+      subscriptions: { type: 'boolean' },
+      rate: { type: 'string' },
+      subscribers: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) return undefined;
   const noisyNeighbour = values['noisy-neighbour'] ?? false;
   if (noisyNeighbour && (values.scaling || values.soak !== undefined)) throw new UsageError('--noisy-neighbour is a run of its own; leave out --scaling and --soak');
+  const subscriptions = values.subscriptions ?? false;
+  if (subscriptions && (values.scaling || values.soak !== undefined || noisyNeighbour)) throw new UsageError('--subscriptions is a run of its own; leave out --scaling, --soak and --noisy-neighbour');
+  if (!subscriptions && (values.rate !== undefined || values.subscribers !== undefined)) throw new UsageError('--rate and --subscribers belong to --subscriptions');
+  const subscribers = positiveInt('subscribers', values.subscribers, SUBSCRIPTIONS_SUBSCRIBERS);
+  if (subscribers < 2) throw new UsageError(`--subscribers must be at least 2 (one per tenant), got ${values.subscribers}`);
   return {
     scaling: values.scaling ?? false,
     soakSeconds: values.soak === undefined ? 0 : soakSeconds(values.soak),
-    durationSeconds: positive('duration', values.duration, noisyNeighbour ? NOISY_NEIGHBOUR_DURATION : 20),
+    durationSeconds: positive('duration', values.duration, noisyNeighbour ? NOISY_NEIGHBOUR_DURATION : subscriptions ? SUBSCRIPTIONS_DURATION : 20),
     warmupSeconds: nonNegative('warmup', values.warmup, 3),
     connections: positiveInt('connections', values.connections, 50),
     rounds: positiveInt('rounds', values.rounds, 2),
@@ -89,6 +115,9 @@ export function parseBenchOptions(argv: string[]): BenchOptions | undefined {
     profile: values.profile ?? false,
     withoutDedup: values['without-dedup'] ?? false,
     noisyNeighbour,
+    subscriptions,
+    rate: positive('rate', values.rate, SUBSCRIPTIONS_RATE),
+    subscribers,
   };
 }
 

@@ -10,6 +10,7 @@ import { runNoisyNeighbour } from './noisy-neighbour';
 import { machine, RESULTS_DIR, table, writeJson } from './report';
 import { runScaling } from './scaling';
 import { runSoak } from './soak';
+import { runSubscriptions } from './subscriptions';
 import { startSubgraphs, type BenchSubgraphs } from './subgraphs';
 import { directTarget, gatewayTarget } from './targets';
 import { readManifest, WORKLOADS } from './workloads';
@@ -184,6 +185,7 @@ async function main(): Promise<void> {
   }
   if (options.soakSeconds > 0) await runSoak(options, progress);
   else if (options.noisyNeighbour) await runNoisyNeighbour(options, progress);
+  else if (options.subscriptions) await runSubscriptions(options, progress);
   else await (options.scaling ? runScaling(options, progress) : runComparison(options));
 }
 

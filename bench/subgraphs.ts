@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { ChangesLocation } from '../lib/change-events/nats';
 import { EmbeddedDocumentDatabase } from '../subgraph-kit/documents';
 import { listen } from '../lib/http-server';
 import { createLogger } from '../lib/logger';
@@ -25,11 +26,17 @@ export interface BenchSubgraphs {
   close(): Promise<void>;
 }
 
+/** Where the incidents subgraph publishes its changes: NATS JetStream, or (when not given) its own /changes stream. */
+export interface BenchChanges {
+  natsUrl: string;
+  changes: ChangesLocation;
+}
+
 /**
  * Starts identity (on a fresh PostgreSQL database when DATABASE_URL is set, dropped again by close; PGlite
  * otherwise), assets and incidents (embedded document store), seeded with demo data at `scale`.
  */
-export async function startSubgraphs(scale: number): Promise<BenchSubgraphs> {
+export async function startSubgraphs(scale: number, nats?: BenchChanges): Promise<BenchSubgraphs> {
   const startedAt = Date.now();
   const principalSecret = randomBytes(32).toString('base64url');
   const secret = Buffer.from(principalSecret, 'utf8');
@@ -45,7 +52,7 @@ export async function startSubgraphs(scale: number): Promise<BenchSubgraphs> {
     // One after another: generating the demo data is synchronous work, so nothing is gained in parallel.
     services.push(await createIdentityService({ principalSecret: secret, logger: createLogger('identity', logLevel), demoDataScale: scale, database: sql.database }));
     services.push(await createAssetsService({ principalSecret: secret, logger: createLogger('assets', logLevel), demoDataScale: scale, database: new EmbeddedDocumentDatabase() }));
-    services.push(await createIncidentsService({ principalSecret: secret, logger: createLogger('incidents', logLevel), demoDataScale: scale, database: new EmbeddedDocumentDatabase() }));
+    services.push(await createIncidentsService({ principalSecret: secret, logger: createLogger('incidents', logLevel), demoDataScale: scale, database: new EmbeddedDocumentDatabase(), ...nats }));
     const urls = {} as Record<SubgraphName, string>;
     for (const service of services) {
       const address = await listen(service.httpServer, 0, '127.0.0.1');
