@@ -137,23 +137,31 @@ export function metricValue(exposition: string, name: string, labels = ''): numb
   return sum;
 }
 
-/** The delivery-lag histogram's cumulative bucket counts, by upper bound in seconds. */
-function lagBuckets(exposition: string): Map<number, number> {
-  const buckets = new Map<number, number>();
-  const pattern = /^palisade_gateway_subscription_delivery_lag_seconds_bucket\{le="([^"]+)"\} (\S+)$/gm;
-  for (const match of exposition.matchAll(pattern)) buckets.set(match[1] === '+Inf' ? Infinity : Number(match[1]), Number(match[2]));
-  return buckets;
+/** A histogram's cumulative bucket counts, by upper bound in seconds, over the series whose labels include `labels`. */
+function buckets(exposition: string, name: string, labels = ''): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const line of exposition.split('\n')) {
+    if (!line.startsWith(`${name}_bucket{`) || !line.includes(labels)) continue;
+    const le = /le="([^"]+)"/.exec(line)?.[1];
+    if (le === undefined) continue;
+    const bound = le === '+Inf' ? Infinity : Number(le);
+    counts.set(bound, (counts.get(bound) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return counts;
 }
 
-/** The bucket bound (ms) under which `p`% of the observations made between two scrapes fell. */
-function lagPercentileMs(before: Map<number, number>, after: Map<number, number>, p: number): number | string {
-  const bounds = [...after.keys()].sort((a, b) => a - b);
-  const total = (after.get(Infinity) ?? 0) - (before.get(Infinity) ?? 0);
-  if (total === 0) return 'none';
-  for (const bound of bounds) {
-    if ((after.get(bound) ?? 0) - (before.get(bound) ?? 0) >= (p / 100) * total) return bound === Infinity ? 'over 10 s' : round(bound * 1000, 1);
-  }
-  return 'none';
+/** Observations of a histogram between two scrapes, and the bucket bounds (ms) under which 50% and 99% of them fell. */
+export function histogramBetween(before: string, after: string, name: string, labels = ''): { count: number; p50Ms: number | string; p99Ms: number | string } {
+  const first = buckets(before, name, labels);
+  const last = buckets(after, name, labels);
+  const bounds = [...last.keys()].sort((a, b) => a - b);
+  const total = (last.get(Infinity) ?? 0) - (first.get(Infinity) ?? 0);
+  const at = (p: number) => {
+    if (total === 0) return 'none';
+    const bound = bounds.find((b) => (last.get(b) ?? 0) - (first.get(b) ?? 0) >= (p / 100) * total)!;
+    return bound === Infinity ? `over ${bounds[bounds.length - 2] * 1000}` : round(bound * 1000, 1);
+  };
+  return { count: total, p50Ms: at(50), p99Ms: at(99) };
 }
 
 interface SubscribersChild {
@@ -243,6 +251,15 @@ async function checkEventPath(gatewayUrl: string, tokens: Record<string, string>
   } finally {
     await Promise.all(clients.map((client) => client.dispose()));
   }
+}
+
+/** Busy and total CPU time of the whole machine, ms, from /proc/stat (all cores). */
+function machineCpuMs(): { busy: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal ...: idle and iowait are not busy.
+  const total = fields.slice(0, 8).reduce((sum, value) => sum + value, 0);
+  const idle = fields[3] + fields[4];
+  return { busy: ((total - idle) * 1000) / 100, total: (total * 1000) / 100 };
 }
 
 /**
@@ -379,7 +396,7 @@ export async function runSubscriptions(options: BenchOptions, progress: (message
     progress(`streaming ${options.rate} changes a second for ${options.warmupSeconds} s warm-up and ${options.durationSeconds} s measured`);
     const metricsBefore = await scrape(gateway);
     const loadAverage = round(loadavg()[0], 2);
-    const cpuBefore = { gateway: cpuMsOf(gateway.pid), bench: cpuMsOf('self'), subscribers: cpuMsOf(child.pid) };
+    const cpuBefore = { gateway: cpuMsOf(gateway.pid), bench: cpuMsOf('self'), machine: machineCpuMs() };
     const started = Date.now();
     child.go();
     const stream = await runMutationStream(streamSpec);
@@ -389,14 +406,23 @@ export async function runSubscriptions(options: BenchOptions, progress: (message
     const received = await child.result;
     const wallMs = Date.now() - started;
     const cpuPercent = (before: number, after: number) => round(((after - before) / wallMs) * 100, 0);
-    const cpu = { gateway: cpuPercent(cpuBefore.gateway, cpuMsOf(gateway.pid)), bench: cpuPercent(cpuBefore.bench, cpuMsOf('self')), subscribers: received.cpuPercent };
+    const machineAfter = machineCpuMs();
+    const cpu = {
+      gateway: cpuPercent(cpuBefore.gateway, cpuMsOf(gateway.pid)),
+      bench: cpuPercent(cpuBefore.bench, cpuMsOf('self')),
+      subscribers: received.cpuPercent,
+      // The machine's busy time less this run's three processes: other work on the same cores.
+      others: round(((machineAfter.busy - cpuBefore.machine.busy - (cpuMsOf(gateway.pid) - cpuBefore.gateway) - (cpuMsOf('self') - cpuBefore.bench)) / wallMs) * 100 - received.cpuPercent, 0),
+    };
     const metricsAfter = await scrape(gateway);
     const accounting = accountFor(stream.changes, perTenant, received.events, received.subscribers);
     const gatewayCounters = {
       delivered: metricValue(metricsAfter, 'palisade_gateway_subscription_events_total', 'outcome="delivered"') - metricValue(metricsBefore, 'palisade_gateway_subscription_events_total', 'outcome="delivered"'),
       dropped: metricValue(metricsAfter, 'palisade_gateway_subscription_events_total', 'outcome="dropped"') - metricValue(metricsBefore, 'palisade_gateway_subscription_events_total', 'outcome="dropped"'),
-      lagP50Ms: lagPercentileMs(lagBuckets(metricsBefore), lagBuckets(metricsAfter), 50),
-      lagP99Ms: lagPercentileMs(lagBuckets(metricsBefore), lagBuckets(metricsAfter), 99),
+      lag: histogramBetween(metricsBefore, metricsAfter, 'palisade_gateway_subscription_delivery_lag_seconds'),
+      subgraphFetches: Object.fromEntries(
+        Object.keys(subgraphs.urls).map((name) => [name, histogramBetween(metricsBefore, metricsAfter, 'palisade_gateway_subgraph_fetch_duration_seconds', `subgraph="${name}"`)]),
+      ),
       activeAfter: metricValue(metricsAfter, 'palisade_gateway_subscriptions_active'),
     };
 
@@ -433,8 +459,8 @@ interface Figures {
   stream: MutationStreamResult;
   received: SubscribersResult;
   accounting: Accounting;
-  gatewayCounters: { delivered: number; dropped: number; lagP50Ms: number | string; lagP99Ms: number | string; activeAfter: number };
-  cpu: { gateway: number; bench: number; subscribers: number };
+  gatewayCounters: { delivered: number; dropped: number; lag: ReturnType<typeof histogramBetween>; subgraphFetches: Record<string, ReturnType<typeof histogramBetween>>; activeAfter: number };
+  cpu: { gateway: number; bench: number; subscribers: number; others: number };
   loadAverage: number;
 }
 
@@ -518,8 +544,9 @@ function report(figures: Figures): void {
       `mutation answer -> last subscriber:     ${dist(a.latency.answerToLast)}`,
       `deliveries: ${a.delivered} of ${a.expectedDeliveries} expected (${a.missed} missed; ${TENANTS.map((t) => `${t}: ${a.byTenant[t].changes} changes, ${a.byTenant[t].missed} missed, ${a.byTenant[t].changesNotDeliveredToAll} not delivered to all`).join('; ')})`,
       `  across tenants ${a.crossTenant}, unknown ${a.unknown}, repeated or out of order ${a.repeated}; errors: ${describeCounts(a.errors)}; ended during the run: ${describeCounts(a.ended)}`,
-      `A's own metrics over the stream: ${gatewayCounters.delivered} events delivered, ${gatewayCounters.dropped} dropped; commit -> queued lag p50 <= ${gatewayCounters.lagP50Ms} ms, p99 <= ${gatewayCounters.lagP99Ms} ms (histogram buckets); ${gatewayCounters.activeAfter} subscriptions active at the end`,
-      `CPU, % of one core during the stream: A ${figures.cpu.gateway}%, subscribers' process ${figures.cpu.subscribers}% (event-loop delay p99 ${received.loopDelayMs.p99} ms), benchmark process (subgraphs, mutations) ${figures.cpu.bench}%; load average ${figures.loadAverage} as it began`,
+      `A's own metrics over the stream (p50 and p99 as histogram bucket bounds): ${gatewayCounters.delivered} events delivered, ${gatewayCounters.dropped} dropped; commit -> queued for a subscriber p50 <= ${gatewayCounters.lag.p50Ms} ms, p99 <= ${gatewayCounters.lag.p99Ms} ms; ${gatewayCounters.activeAfter} subscriptions active at the end`,
+      `  subgraph fetches: ${Object.entries(gatewayCounters.subgraphFetches).map(([name, h]) => `${name} ${h.count} (p50 <= ${h.p50Ms} ms, p99 <= ${h.p99Ms} ms)`).join(', ')}`,
+      `CPU, % of one core during the stream: A ${figures.cpu.gateway}%, subscribers' process ${figures.cpu.subscribers}% (event-loop delay p99 ${received.loopDelayMs.p99} ms), benchmark process (subgraphs, mutations) ${figures.cpu.bench}%, other processes of the machine about ${figures.cpu.others}%; load average ${figures.loadAverage} as it began`,
       '',
       ...Object.values(targets).map((t) => `${verdict(t.pass)}  ${t.target}: ${t.value}`),
       '',

@@ -1,7 +1,7 @@
 import type { ChangeEvent, ChangeSource } from '../../../lib/change-events/change-event';
 import { principal, preparedOperation, servedSchema, silentLogger, testPipeline } from '../pipeline/test-fixtures';
 import type { Delivery } from './delivery-queue';
-import { SubscriptionHub } from './hub';
+import { RESOLVING_PER_GROUP, SubscriptionHub } from './hub';
 
 /** A schema whose subscription's events are resolved by Query.thingChangedEvent, as a subgraph would. */
 const SCHEMA = servedSchema(`
@@ -109,6 +109,31 @@ describe('the subscription hub', () => {
     emit();
     emit();
     expect((await take(alice.stream, 1))[0].eventId).toBe('t-1:2');
+  });
+
+  it("resolves a group's events at once, up to its bound, and delivers them in the order they arrived", async () => {
+    const pending = new Map<string, () => void>();
+    const { hub, emit, resolutions } = hubFor({
+      resolve: (id) => new Promise((resolve) => pending.set(id, () => resolve({ id, thing: { uid: 't-1', name: 'one' } }))),
+    });
+    await hub.start();
+    const alice = hub.register(subscription());
+    const count = RESOLVING_PER_GROUP + 2;
+    for (let i = 0; i < count; i++) emit();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // One slow round trip no longer holds up the ones after it, but no more than the bound are in flight.
+    expect(resolutions).toHaveLength(RESOLVING_PER_GROUP);
+    const ids = Array.from({ length: count }, (_, i) => `t-1:${i + 1}`);
+    // The later ones answer first.
+    for (const id of [...ids].reverse()) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      pending.get(id)?.();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    for (const id of ids) pending.get(id)?.();
+    const got = await take(alice.stream, count);
+    expect(got.map((delivery) => delivery.eventId)).toEqual(ids);
+    expect(resolutions).toHaveLength(count);
   });
 
   it('cuts off a subscriber that falls behind its bound, tells it why, and keeps serving the others', async () => {

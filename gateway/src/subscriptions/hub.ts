@@ -42,8 +42,11 @@ interface Group {
   /** Whom each event is resolved as: the authorization context the group shares, no particular subject. */
   principal: Principal;
   subscribers: Set<Subscriber>;
-  /** Events of a group are resolved one after the other, so they arrive in order. */
+  /** Deliveries of a group are made one after the other, in the order its events arrived. */
   chain: Promise<void>;
+  /** Resolutions in flight (at most RESOLVING_PER_GROUP), and those waiting for a place, in arrival order. */
+  resolving: number;
+  waiting: Array<() => void>;
 }
 
 interface Subscriber {
@@ -61,6 +64,12 @@ export const SUBSCRIPTION_SUBJECT = 'palisade:subscriptions';
 const SEEN_EVENTS = 10_000;
 /** Past events kept for resuming clients, whatever the window. */
 const REPLAY_CAPACITY = 10_000;
+/**
+ * Events of one group resolved at once. Resolving one takes subgraph round trips; one at a time, a group could
+ * never hear more events a second than one over that latency, however idle the gateway (25 a second with 40 ms
+ * round trips). A few at once keep up; the bound keeps one group's burst from flooding the subgraphs.
+ */
+export const RESOLVING_PER_GROUP = 8;
 
 /**
  * Serves subscriptions from change events. Each event is resolved once per group of subscribers that would get
@@ -174,14 +183,35 @@ export class SubscriptionHub {
     }
   }
 
+  /**
+   * Resolves an event for a group as soon as the group has a place (RESOLVING_PER_GROUP), and delivers it after
+   * the group's earlier events: resolutions overlap, deliveries keep the order in which events arrived.
+   */
   private schedule(group: Group, event: ChangeEvent, audience: () => Iterable<Subscriber>): void {
+    const resolution = this.withPlace(group, () => this.resolve(group, event));
+    // Awaited in order below; until then a failure must not count as unhandled.
+    resolution.catch(() => undefined);
     group.chain = group.chain
       .then(async () => {
-        const delivery = await this.resolve(group, event);
+        const delivery = await resolution;
         if (!delivery) return;
         for (const subscriber of audience()) this.deliver(subscriber, delivery, event);
       })
       .catch((error: unknown) => this.options.logger.error({ err: error, eventId: event.id }, 'a change event could not be resolved for its subscribers'));
+  }
+
+  /** Runs `work` once fewer than RESOLVING_PER_GROUP of the group's resolutions are in flight; places are taken in order. */
+  private async withPlace<T>(group: Group, work: () => Promise<T>): Promise<T> {
+    if (group.resolving < RESOLVING_PER_GROUP) group.resolving++;
+    // The place is handed over by the resolution that ends (below), so none is taken twice.
+    else await new Promise<void>((resolve) => group.waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      const next = group.waiting.shift();
+      if (next) next();
+      else group.resolving--;
+    }
   }
 
   /** The event as the group may see it; undefined when it is not for them (the event query answered null). */
@@ -257,6 +287,8 @@ export class SubscriptionHub {
         principal: { sub: SUBSCRIPTION_SUBJECT, tenant, kind, clientId, scopes: sortedScopes },
         subscribers: new Set(),
         chain: Promise.resolve(),
+        resolving: 0,
+        waiting: [],
       };
       this.groups.set(key, group);
       let groups = this.byTopic.get(topic);
