@@ -401,6 +401,7 @@ export async function runSubscriptions(options: BenchOptions, progress: (message
     child.go();
     const stream = await runMutationStream(streamSpec);
     const expected = stream.changes.reduce((sum, change) => sum + perTenant[change.tenant], 0);
+    const activeAtEnd = await active();
     progress(`${stream.sent} mutations sent, ${stream.changes.length} committed; waiting for ${expected} deliveries`);
     child.stop(expected);
     const received = await child.result;
@@ -423,7 +424,7 @@ export async function runSubscriptions(options: BenchOptions, progress: (message
       subgraphFetches: Object.fromEntries(
         Object.keys(subgraphs.urls).map((name) => [name, histogramBetween(metricsBefore, metricsAfter, 'palisade_gateway_subgraph_fetch_duration_seconds', `subgraph="${name}"`)]),
       ),
-      activeAfter: metricValue(metricsAfter, 'palisade_gateway_subscriptions_active'),
+      activeAtEnd,
     };
 
     report({ options, transport, mode: mode.description, perTenant, opened, idleBefore, idleAfter, perSubscription, stream, received, accounting, gatewayCounters, cpu, loadAverage });
@@ -459,7 +460,7 @@ interface Figures {
   stream: MutationStreamResult;
   received: SubscribersResult;
   accounting: Accounting;
-  gatewayCounters: { delivered: number; dropped: number; lag: ReturnType<typeof histogramBetween>; subgraphFetches: Record<string, ReturnType<typeof histogramBetween>>; activeAfter: number };
+  gatewayCounters: { delivered: number; dropped: number; lag: ReturnType<typeof histogramBetween>; subgraphFetches: Record<string, ReturnType<typeof histogramBetween>>; activeAtEnd: number };
   cpu: { gateway: number; bench: number; subscribers: number; others: number };
   loadAverage: number;
 }
@@ -544,7 +545,7 @@ function report(figures: Figures): void {
       `mutation answer -> last subscriber:     ${dist(a.latency.answerToLast)}`,
       `deliveries: ${a.delivered} of ${a.expectedDeliveries} expected (${a.missed} missed; ${TENANTS.map((t) => `${t}: ${a.byTenant[t].changes} changes, ${a.byTenant[t].missed} missed, ${a.byTenant[t].changesNotDeliveredToAll} not delivered to all`).join('; ')})`,
       `  across tenants ${a.crossTenant}, unknown ${a.unknown}, repeated or out of order ${a.repeated}; errors: ${describeCounts(a.errors)}; ended during the run: ${describeCounts(a.ended)}`,
-      `A's own metrics over the stream (p50 and p99 as histogram bucket bounds): ${gatewayCounters.delivered} events delivered, ${gatewayCounters.dropped} dropped; commit -> queued for a subscriber p50 <= ${gatewayCounters.lag.p50Ms} ms, p99 <= ${gatewayCounters.lag.p99Ms} ms; ${gatewayCounters.activeAfter} subscriptions active at the end`,
+      `A's own metrics over the stream (p50 and p99 as histogram bucket bounds): ${gatewayCounters.delivered} events delivered, ${gatewayCounters.dropped} dropped; commit -> queued for a subscriber p50 <= ${gatewayCounters.lag.p50Ms} ms, p99 <= ${gatewayCounters.lag.p99Ms} ms; ${gatewayCounters.activeAtEnd} subscriptions active as the last mutation was answered`,
       `  subgraph fetches: ${Object.entries(gatewayCounters.subgraphFetches).map(([name, h]) => `${name} ${h.count} (p50 <= ${h.p50Ms} ms, p99 <= ${h.p99Ms} ms)`).join(', ')}`,
       `CPU, % of one core during the stream: A ${figures.cpu.gateway}%, subscribers' process ${figures.cpu.subscribers}% (event-loop delay p99 ${received.loopDelayMs.p99} ms), benchmark process (subgraphs, mutations) ${figures.cpu.bench}%, other processes of the machine about ${figures.cpu.others}%; load average ${figures.loadAverage} as it began`,
       '',
