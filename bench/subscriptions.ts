@@ -408,8 +408,11 @@ export async function runSubscriptions(options: BenchOptions, progress: (message
     const wallMs = Date.now() - started;
     const cpuPercent = (before: number, after: number) => round(((after - before) / wallMs) * 100, 0);
     const machineAfter = machineCpuMs();
+    const gatewayCpuMs = cpuMsOf(gateway.pid) - cpuBefore.gateway;
     const cpu = {
       gateway: cpuPercent(cpuBefore.gateway, cpuMsOf(gateway.pid)),
+      // A's CPU over the stream (resolving events, the mutations, and sending) per message sent to a subscriber.
+      gatewayMicrosecondsPerDelivery: round((gatewayCpuMs * 1000) / Math.max(1, accountingDeliveries(received)), 1),
       bench: cpuPercent(cpuBefore.bench, cpuMsOf('self')),
       subscribers: received.cpuPercent,
       // The machine's busy time less this run's three processes: other work on the same cores.
@@ -433,6 +436,11 @@ export async function runSubscriptions(options: BenchOptions, progress: (message
     process.off('SIGTERM', interrupted);
     await cleanup();
   }
+}
+
+/** Messages the subscribers received, repeats included. */
+function accountingDeliveries(received: SubscribersResult): number {
+  return received.subscribers.reduce((sum, subscriber) => sum + subscriber.received + subscriber.repeated, 0);
 }
 
 async function deleteStream(url: string, stream: string, progress: (message: string) => void): Promise<void> {
@@ -461,7 +469,7 @@ interface Figures {
   received: SubscribersResult;
   accounting: Accounting;
   gatewayCounters: { delivered: number; dropped: number; lag: ReturnType<typeof histogramBetween>; subgraphFetches: Record<string, ReturnType<typeof histogramBetween>>; activeAtEnd: number };
-  cpu: { gateway: number; bench: number; subscribers: number; others: number };
+  cpu: { gateway: number; gatewayMicrosecondsPerDelivery: number; bench: number; subscribers: number; others: number };
   loadAverage: number;
 }
 
@@ -547,7 +555,7 @@ function report(figures: Figures): void {
       `  across tenants ${a.crossTenant}, unknown ${a.unknown}, repeated or out of order ${a.repeated}; errors: ${describeCounts(a.errors)}; ended during the run: ${describeCounts(a.ended)}`,
       `A's own metrics over the stream (p50 and p99 as histogram bucket bounds): ${gatewayCounters.delivered} events delivered, ${gatewayCounters.dropped} dropped; commit -> queued for a subscriber p50 <= ${gatewayCounters.lag.p50Ms} ms, p99 <= ${gatewayCounters.lag.p99Ms} ms; ${gatewayCounters.activeAtEnd} subscriptions active as the last mutation was answered`,
       `  subgraph fetches: ${Object.entries(gatewayCounters.subgraphFetches).map(([name, h]) => `${name} ${h.count} (p50 <= ${h.p50Ms} ms, p99 <= ${h.p99Ms} ms)`).join(', ')}`,
-      `CPU, % of one core during the stream: A ${figures.cpu.gateway}%, subscribers' process ${figures.cpu.subscribers}% (event-loop delay p99 ${received.loopDelayMs.p99} ms), benchmark process (subgraphs, mutations) ${figures.cpu.bench}%, other processes of the machine about ${figures.cpu.others}%; load average ${figures.loadAverage} as it began`,
+      `CPU, % of one core during the stream: A ${figures.cpu.gateway}% (${figures.cpu.gatewayMicrosecondsPerDelivery} µs per message delivered), subscribers' process ${figures.cpu.subscribers}% (event-loop delay p99 ${received.loopDelayMs.p99} ms), benchmark process (subgraphs, mutations) ${figures.cpu.bench}%, other processes of the machine about ${figures.cpu.others}%; load average ${figures.loadAverage} as it began`,
       '',
       ...Object.values(targets).map((t) => `${verdict(t.pass)}  ${t.target}: ${t.value}`),
       '',
