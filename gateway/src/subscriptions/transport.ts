@@ -58,9 +58,7 @@ export function resultsOf(subscription: ActiveSubscription, onDelivery: (deliver
       const next = await deliveries.next();
       if (next.done) return { done: true, value: undefined };
       onDelivery(next.value);
-      // Formatted already (masked, without suggestions); graphql-ws serializes errors with their toJSON.
-      const { data, errors } = next.value.result;
-      return { done: false, value: { ...(data !== undefined ? { data } : {}), ...(errors ? { errors: asGraphQLErrors(next.value.result) } : {}) } as ExecutionResult };
+      return { done: false, value: executionResultOf(next.value) };
     },
     async return() {
       await deliveries.return?.();
@@ -71,6 +69,24 @@ export function resultsOf(subscription: ActiveSubscription, onDelivery: (deliver
     },
   };
   return iterator;
+}
+
+/** Answers already made, by delivery: every subscriber of a group gets the same delivery, and the protocols only read it. */
+const executionResults = new WeakMap<Delivery, ExecutionResult>();
+
+/**
+ * A delivery as the protocol libraries send it, made once for all the subscribers it goes to (a GraphQLError per
+ * subscriber would capture a stack trace for each). Formatted already (masked, without suggestions); graphql-ws
+ * serializes errors with their toJSON.
+ */
+function executionResultOf(delivery: Delivery): ExecutionResult {
+  let result = executionResults.get(delivery);
+  if (!result) {
+    const { data, errors } = delivery.result;
+    result = { ...(data !== undefined ? { data } : {}), ...(errors ? { errors: asGraphQLErrors(delivery.result) } : {}) } as ExecutionResult;
+    executionResults.set(delivery, result);
+  }
+  return result;
 }
 
 /** Formatted errors as graphql-ws sends them: GraphQL errors carrying the formatted message, path and extensions. */
