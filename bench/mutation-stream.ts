@@ -34,8 +34,11 @@ export interface MutationStreamSpec {
   url: string;
   /** Persisted ids of the three mutations. */
   ids: Record<MutationKind, string>;
-  /** Per tenant: a script token with incidents:write, the incidents it changes, and users it assigns them to. */
-  tenants: Record<string, { token: string; incidents: StreamIncident[]; assignees: string[] }>;
+  /**
+   * Per tenant: script tokens with incidents:write (the writers take turns, as several analysts and tools would:
+   * one caller alone would meet its bound on requests in flight), the incidents they change, and users they assign.
+   */
+  tenants: Record<string, { tokens: string[]; incidents: StreamIncident[]; assignees: string[] }>;
   /** Changes per second over all tenants. */
   rate: number;
   warmupSeconds: number;
@@ -94,7 +97,8 @@ export async function runMutationStream(spec: MutationStreamSpec): Promise<Mutat
 
   const send = async ({ incident, tenant }: Slot) => {
     const kind = MUTATION_ORDER[incident.turns++ % MUTATION_ORDER.length];
-    const { token, assignees } = spec.tenants[tenant];
+    const { tokens, assignees } = spec.tenants[tenant];
+    const token = tokens[result.sent % tokens.length];
     const variables = variablesFor(kind, incident, assignees, result.sent);
     const sentAt = Date.now();
     incident.busy = true;

@@ -45,6 +45,8 @@ const SUBSCRIBER_SCOPES = [
 /** Incidents of each tenant the mutations go through, in turn; users of each tenant they assign them to. */
 const INCIDENTS_PER_TENANT = 100;
 const ASSIGNEES_PER_TENANT = 20;
+/** Scripts of each tenant that send its mutations, in turn. */
+const WRITERS_PER_TENANT = 4;
 
 /** Connections opened per second: 1,000 in 10 s, a burst a real gateway sees after a deployment. */
 const OPEN_PER_SECOND = 100;
@@ -339,7 +341,12 @@ export async function runSubscriptions(options: BenchOptions, progress: (message
       url: gateway.url,
       ids: { note: manifest.ids.note, status: manifest.ids.status, assign: manifest.ids.assign },
       tenants: Object.fromEntries(
-        await Promise.all(TENANTS.map(async (tenant) => [tenant, { token: await token(tenant, `bench-writer-${tenant}`, ['incidents:read', 'incidents:write'], 'script'), ...targets[tenant] }] as const)),
+        await Promise.all(
+          TENANTS.map(async (tenant) => {
+            const tokens = await Promise.all(Array.from({ length: WRITERS_PER_TENANT }, (_, index) => token(tenant, `bench-writer-${tenant}-${index + 1}`, ['incidents:read', 'incidents:write'], 'script')));
+            return [tenant, { tokens, ...targets[tenant] }] as const;
+          }),
+        ),
       ),
       rate: options.rate,
       warmupSeconds: options.warmupSeconds,
@@ -503,7 +510,7 @@ function report(figures: Figures): void {
       transport: describeTransport(transport),
       subscription: SUBSCRIPTION_DOCUMENT.trim(),
       subscribersDetail: `graphql-ws clients in a child process, one WebSocket connection each, the token (a user of the tenant, ${SUBSCRIBER_SCOPES.map((s) => s.join(' ')).join(' or ')}, in turn) in connection_init, the subscription by persisted id; ${OPEN_PER_SECOND} connections opened a second`,
-      mutations: `from the benchmark process through A by persisted id, a script token per tenant with incidents:write; the tenants take turns, each over ${INCIDENTS_PER_TENANT} of its incidents in turn, one mutation in flight per incident; addIncidentNote, updateIncidentStatus, assignIncident in turn per incident`,
+      mutations: `from the benchmark process through A by persisted id, ${WRITERS_PER_TENANT} scripts per tenant with incidents:write taking turns; the tenants take turns, each over ${INCIDENTS_PER_TENANT} of its incidents in turn, one mutation in flight per incident; addIncidentNote, updateIncidentStatus, assignIncident in turn per incident`,
       latency: "commit: the change's `at` (the incident's updatedAt in the mutation's answer, taken just before the atomic write that commits it); delivery: when the graphql-ws client's next() ran in the subscribers' process; all on one machine's clock",
       memory: 'RSS from /proc and the V8 heap from A\'s /metrics, each after a forced GC (A runs with --expose-gc and collects on SIGUSR2), with only the check\'s two subscribers opened and closed before, and again once every subscription is registered and A is idle; divided by the subscriptions',
       order: 'subgraphs and the mutation stream in the benchmark process, A in a child, the subscribers in another child, all on 127.0.0.1, on the same cores',
