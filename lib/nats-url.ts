@@ -42,3 +42,11 @@ export function natsServerOptions(url: string, variable = 'NATS_URL'): NatsServe
 export function redactNatsUrl(url: string): string {
   return url.replace(/\/\/[^@/,]*@/g, '//[redacted]@');
 }
+
+/** NATS_URL when set, checked at start (each server a URL, one set of credentials); undefined when unset. */
+export function readNatsUrl(env: Record<string, string | undefined>): string | undefined {
+  const raw = env.NATS_URL;
+  if (raw === undefined || raw === '') return undefined;
+  natsServerOptions(raw);
+  return raw;
+}
