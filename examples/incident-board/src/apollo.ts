@@ -24,8 +24,9 @@ export function createBoardClient(gatewayUrl: string, token: string, live: LiveC
   };
   return new ApolloClient({
     link: split(isSubscription, new PersistedWebSocketLink(live.client), http),
-    // The board keeps its own state (board.ts); __typename is not added, so what Apollo holds is what the manifest lists.
-    cache: new InMemoryCache({ addTypename: false }),
+    // The board keeps its own state (board.ts), so nothing is cached: the gateway answers the manifest's documents,
+    // which select __typename only where they need it, and a cache would want it everywhere.
+    cache: new InMemoryCache(),
     defaultOptions: { query: { fetchPolicy: 'no-cache', errorPolicy: 'all' } },
   });
 }
