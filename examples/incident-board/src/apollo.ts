@@ -1,4 +1,4 @@
-import { ApolloClient, HttpLink, InMemoryCache, split } from '@apollo/client';
+import { ApolloClient, HttpLink, InMemoryCache, split, type Operation } from '@apollo/client';
 import { createPersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { getMainDefinition } from '@apollo/client/utilities';
 import { getOperationAST } from 'graphql';
@@ -18,8 +18,8 @@ export function createBoardClient(gatewayUrl: string, token: string, live: LiveC
     disable: () => false,
   });
   const http = byId.concat(new HttpLink({ uri: gatewayUrl, headers: { authorization: `Bearer ${token}` } }));
-  const isSubscription = ({ query }: { query: Parameters<typeof getMainDefinition>[0] }) => {
-    const definition = getMainDefinition(query);
+  const isSubscription = (operation: Operation) => {
+    const definition = getMainDefinition(operation.query);
     return definition.kind === 'OperationDefinition' && definition.operation === 'subscription';
   };
   return new ApolloClient({
