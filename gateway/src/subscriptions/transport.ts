@@ -58,9 +58,7 @@ export function resultsOf(subscription: ActiveSubscription, onDelivery: (deliver
       const next = await deliveries.next();
       if (next.done) return { done: true, value: undefined };
       onDelivery(next.value);
-      // Formatted already (masked, without suggestions); graphql-ws serializes errors with their toJSON.
-      const { data, errors } = next.value.result;
-      return { done: false, value: { ...(data !== undefined ? { data } : {}), ...(errors ? { errors: asGraphQLErrors(next.value.result) } : {}) } as ExecutionResult };
+      return { done: false, value: asExecutionResult(next.value.result) };
     },
     async return() {
       await deliveries.return?.();
@@ -71,6 +69,15 @@ export function resultsOf(subscription: ActiveSubscription, onDelivery: (deliver
     },
   };
   return iterator;
+}
+
+/**
+ * A formatted result (masked, without suggestions) as graphql-ws sends it: it serializes each error with its toJSON,
+ * which only a GraphQLError has.
+ */
+export function asExecutionResult(result: FormattedExecutionResult): ExecutionResult {
+  const { data, errors } = result;
+  return { ...(data !== undefined ? { data } : {}), ...(errors ? { errors: asGraphQLErrors(result) } : {}) } as ExecutionResult;
 }
 
 /** Formatted errors as graphql-ws sends them: GraphQL errors carrying the formatted message, path and extensions. */

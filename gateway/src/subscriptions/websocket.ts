@@ -6,7 +6,7 @@ import { GraphQLError, type ExecutionResult } from 'graphql';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ClientKind } from '../../../lib/principal';
 import { httpFactsOf } from '../pipeline/errors';
-import { asGraphQLErrors, openOperation, resultsOf, type TransportOptions } from './transport';
+import { asExecutionResult, asGraphQLErrors, openOperation, resultsOf, type TransportOptions } from './transport';
 
 /** The subprotocol of graphql-ws (Apollo Client's GraphQLWsLink, the graphql-ws client). */
 const PROTOCOL = 'graphql-transport-ws';
@@ -68,7 +68,8 @@ export function createWebSocketTransport(options: TransportOptions) {
         );
         if (opened.kind === 'answer') {
           if (opened.status >= 400) return asGraphQLErrors(opened.result);
-          return { schema: undefined as never, document: parseless(), rootValue: { result: opened.result as ExecutionResult } satisfies Prepared };
+          // An answer with errors below 400 (a query's field errors; APQ's PERSISTED_QUERY_NOT_FOUND) is a result.
+          return { schema: undefined as never, document: parseless(), rootValue: { result: asExecutionResult(opened.result) } satisfies Prepared };
         }
         const { operation, subscription } = opened;
         return { schema: operation.schema.api, document: operation.document!, operationName: operation.operationName, rootValue: { stream: resultsOf(subscription) } satisfies Prepared };
