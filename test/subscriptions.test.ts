@@ -304,6 +304,17 @@ describe('partners', () => {
     await listed.until(() => listed.received.some((event) => event.data?.incidentChanged?.incident.uid === uid));
     listed.stop();
   });
+
+  it("name the listed operation with GraphQL over HTTP's documentId too", async () => {
+    const byDocumentId = { query: '', documentId: `sha256:${PARTNER_CHANGES_ID}` } as { query: string };
+    const listed = record((sink) => webSocketClient({ authorization: `Bearer ${partner}` }, strictUrl).subscribe(byDocumentId, sink));
+    await settle();
+    const uid = await linkedIncident();
+    await addNote(uid, 'for the partner, by documentId');
+    await listed.until(() => listed.received.some((event) => event.data?.incidentChanged?.incident.uid === uid));
+    expect(listed.ended.error).toBeUndefined();
+    listed.stop();
+  });
 });
 
 describe("Apollo Client's GraphQLWsLink", () => {
