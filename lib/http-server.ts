@@ -202,7 +202,8 @@ function headerValue(request: IncomingMessage, name: string): string | undefined
   return Array.isArray(value) ? value[0] : value;
 }
 
-function readBody(request: IncomingMessage, limit: number): Promise<Buffer | 'too large'> {
+/** A request's body, or 'too large' as soon as it declares or sends more than `limit` bytes (the rest is not kept). */
+export function readBody(request: IncomingMessage, limit: number): Promise<Buffer | 'too large'> {
   return new Promise((resolve, reject) => {
     const declared = Number(request.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) return resolve('too large');

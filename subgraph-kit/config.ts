@@ -1,4 +1,5 @@
-import { LOG_LEVELS, readEnum, readNodeEnv, readPort, readPositiveInt, readUrl, type Environment, type NodeEnv } from '../lib/config';
+import { readNatsUrl } from '../lib/nats-url';
+import { LOG_LEVELS, readEnum, readNodeEnv, readPort, readPositiveInt, type Environment, type NodeEnv } from '../lib/config';
 import { readChangesLocation, type ChangesLocation } from '../lib/change-events/nats';
 import { ConfigError } from '../lib/errors';
 import { readPrincipalSecret } from '../lib/principal';
@@ -54,7 +55,7 @@ export function readSubgraphSettings(env: Environment, defaults: DefaultPorts): 
     nodeEnv,
     demoDataScale: readDemoDataScale(env, nodeEnv === 'production' ? 0 : 1),
     queryTimeoutMs: readPositiveInt(env, 'QUERY_TIMEOUT_MS', DEFAULT_QUERY_TIMEOUT_MS),
-    natsUrl: readUrl(env, 'NATS_URL', ['nats:', 'tls:']),
+    natsUrl: readNatsUrl(env),
     changes: readChangesLocation(env),
   };
 }

@@ -31,6 +31,12 @@ const SERVICES: Record<string, { folder: string; databasePort?: number }> = {
 const SUBGRAPHS = ['identity', 'assets', 'incidents'];
 /** Redis runs in the cluster (redis-deployment.yaml); the gateway reaches it through REDIS_URL. */
 const REDIS = 'redis';
+/**
+ * NATS JetStream runs in the cluster (nats-statefulset.yaml) and carries change events: the subgraphs publish
+ * theirs, the gateway reads them, all through NATS_URL. A new client of NATS (the ingest service) joins this list.
+ */
+const NATS = 'nats';
+const NATS_CLIENTS = ['gateway', ...SUBGRAPHS];
 
 /**
  * Variables a service reads that its Deployment may leave unset, each with the reason. Anything else the code
@@ -55,6 +61,7 @@ const OPTIONAL_VARIABLES: Record<string, string> = {
   MAX_IN_FLIGHT_PER_CALLER: 'defaults to 8 requests in flight per caller',
   MAX_IN_FLIGHT_PER_TENANT: 'defaults to 32 requests in flight per tenant',
   ADMISSION_WAIT_MS: 'defaults to 5 s of waiting for room before a 429',
+  MAX_COST_IN_FLIGHT_PER_TENANT: 'defaults to an estimated cost of 10,000 executing at once per tenant',
   CORS_ORIGINS: 'no browser origin in production unless an overlay lists your frontends',
   EXPLORER: 'off in production unless an overlay turns it on',
   EXPLORER_OPERATIONS: 'the example operations the image ships (schema/operations), used only when the explorer is on',
@@ -69,6 +76,9 @@ const OPTIONAL_VARIABLES: Record<string, string> = {
   OTEL_SDK_DISABLED: 'tracing is off unless set',
   OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json unless set',
   OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json unless set',
+  SUBSCRIPTION_QUEUE_LENGTH: 'defaults to 100 events waiting for one subscriber, beyond which it is cut off',
+  SUBSCRIPTION_REPLAY_SECONDS: 'defaults to 600 s of past events replayed to a client resuming a stream',
+  NATS_CHANGES_STREAM: 'defaults to PALISADE_CHANGES; an installation sharing its NATS names its own in the change-events ConfigMap, which every service reads',
 };
 
 /** Names whose values are credentials: they come from Secrets, never from a ConfigMap or a plain value. */
@@ -114,6 +124,8 @@ interface EnvVar {
 interface Container {
   name: string;
   image?: string;
+  command?: string[];
+  args?: string[];
   ports?: { name?: string; containerPort: number }[];
   env?: EnvVar[];
   envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
@@ -152,8 +164,16 @@ interface Manifest {
   stringData?: Record<string, string>;
 }
 
-interface Deployment extends Manifest {
-  spec: { replicas?: number; selector: Selector; template: { metadata: { labels?: Labels }; spec: PodSpec } };
+/** A Deployment or a StatefulSet: the checks read their pod templates alike. */
+interface Workload extends Manifest {
+  spec: {
+    replicas?: number;
+    selector: Selector;
+    template: { metadata: { labels?: Labels }; spec: PodSpec };
+    /** A StatefulSet's governing Service, and the volumes each of its pods claims. */
+    serviceName?: string;
+    volumeClaimTemplates?: { metadata: { name: string }; spec: { resources?: { requests?: { storage?: string } } } }[];
+  };
 }
 
 interface NetworkPolicyPeer {
@@ -213,29 +233,32 @@ function generatedConfigMap(generator: NonNullable<Kustomization['configMapGener
 const generatedConfigMaps = (kustomization.configMapGenerator ?? []).map(generatedConfigMap);
 
 const ofKind = <T extends Manifest>(kind: string) => manifests.filter((m) => m.kind === kind) as T[];
-const deployments = ofKind<Deployment>('Deployment');
+const WORKLOAD_KINDS = ['Deployment', 'StatefulSet'];
+const workloads = manifests.filter((m) => WORKLOAD_KINDS.includes(m.kind)) as Workload[];
 const configMaps = [...ofKind<Manifest>('ConfigMap'), ...generatedConfigMaps];
 const networkPolicies = ofKind<NetworkPolicy>('NetworkPolicy');
 
 /** Where a problem is: "deploy/base/<file>: <service>". */
 const at = (manifest: Manifest, service = manifest.metadata.name) => `deploy/base/${manifest.file}: ${service}`;
 
-function deploymentOf(service: string): Deployment {
-  const deployment = deployments.find((d) => d.metadata.name === service);
-  if (!deployment) throw new Error(`deploy/base: no Deployment named ${service} among the kustomization's resources`);
-  return deployment;
+function workloadOf(kind: 'Deployment' | 'StatefulSet', name: string): Workload {
+  const workload = workloads.find((w) => w.kind === kind && w.metadata.name === name);
+  if (!workload) throw new Error(`deploy/base: no ${kind} named ${name} among the kustomization's resources`);
+  return workload;
 }
 
+const deploymentOf = (service: string) => workloadOf('Deployment', service);
+
 /** The container that runs the service: the one named after it, else the only one. */
-function mainContainer(deployment: Deployment): Container {
-  const containers = deployment.spec.template.spec.containers;
-  const container = containers.find((c) => c.name === deployment.metadata.name) ?? (containers.length === 1 ? containers[0] : undefined);
-  if (!container) throw new Error(`${at(deployment)}: no container named ${deployment.metadata.name}`);
+function mainContainer(workload: Workload): Container {
+  const containers = workload.spec.template.spec.containers;
+  const container = containers.find((c) => c.name === workload.metadata.name) ?? (containers.length === 1 ? containers[0] : undefined);
+  if (!container) throw new Error(`${at(workload)}: no container named ${workload.metadata.name}`);
   return container;
 }
 
-const allContainers = (deployment: Deployment) => [...(deployment.spec.template.spec.initContainers ?? []), ...deployment.spec.template.spec.containers];
-const podLabels = (deployment: Deployment) => deployment.spec.template.metadata.labels ?? {};
+const allContainers = (workload: Workload) => [...(workload.spec.template.spec.initContainers ?? []), ...workload.spec.template.spec.containers];
+const podLabels = (workload: Workload) => workload.spec.template.metadata.labels ?? {};
 
 /** Only matchLabels are used in this base; an expression would need more than this test understands. */
 function selects(selector: Selector | undefined, labels: Labels): boolean {
@@ -244,8 +267,8 @@ function selects(selector: Selector | undefined, labels: Labels): boolean {
   return Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value);
 }
 
-/** The Deployments whose pods a selector picks. */
-const selectedDeployments = (selector: Selector | undefined) => deployments.filter((d) => selects(selector, podLabels(d))).map((d) => d.metadata.name);
+/** The Deployments and StatefulSets whose pods a selector picks. */
+const selectedWorkloads = (selector: Selector | undefined) => workloads.filter((w) => selects(selector, podLabels(w))).map((w) => w.metadata.name);
 
 /** A container port by number or by name. */
 function resolvePort(container: Container, port: number | string | undefined): number | undefined {
@@ -352,10 +375,10 @@ function dockerfileOf(service: string): string {
   return readFileSync(join(rootDir, SERVICES[service].folder, 'Dockerfile'), 'utf8');
 }
 
-/** The policies that select a Deployment's pods and the rules they allow it, in one direction. */
-function rulesFor(deployment: Deployment, direction: 'ingress' | 'egress'): { policy: NetworkPolicy; rule: NetworkPolicyRule }[] {
+/** The policies that select a workload's pods and the rules they allow it, in one direction. */
+function rulesFor(workload: Workload, direction: 'ingress' | 'egress'): { policy: NetworkPolicy; rule: NetworkPolicyRule }[] {
   return networkPolicies
-    .filter((policy) => selects(policy.spec.podSelector, podLabels(deployment)))
+    .filter((policy) => selects(policy.spec.podSelector, podLabels(workload)))
     .flatMap((policy) => (policy.spec[direction] ?? []).map((rule) => ({ policy, rule })));
 }
 
@@ -372,6 +395,32 @@ function admitsOnlyTheScraper(peers: NonNullable<NetworkPolicyRule['from']>): bo
       (peer) => !peer.ipBlock && peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'monitoring' && peer.podSelector?.matchLabels?.['app.kubernetes.io/name'] === 'prometheus',
     )
   );
+}
+
+/**
+ * Who reaches an in-cluster store: each ingress rule admits pods of the clients only, and only on the store's
+ * port; together the rules admit every client, and each client has an egress rule to the store on that port.
+ */
+function reachedOnlyBy(store: Workload, port: number, clients: string[]): string[] {
+  const problems: string[] = [];
+  const name = store.metadata.name;
+  const admitted = new Set<string>();
+  const rules = rulesFor(store, 'ingress');
+  if (rules.length === 0) problems.push(`deploy/base/network-policies.yaml: ${name}: no ingress is allowed, so ${clients.join(', ')} cannot reach it`);
+  for (const { policy, rule } of rules) {
+    const peers = rule.from ?? [];
+    const selected = peers.map((peer) => (peer.namespaceSelector || peer.ipBlock ? [] : selectedWorkloads(peer.podSelector)));
+    const onlyClients = peers.length > 0 && peers.every((peer, index) => !peer.namespaceSelector && !peer.ipBlock && selected[index].length > 0 && selected[index].every((pod) => clients.includes(pod)));
+    if (!onlyClients) problems.push(`${at(policy, name)}: an ingress rule admits more than the pods of ${clients.join(', ')}`);
+    if (rulePorts(rule).join() !== String(port)) problems.push(`${at(policy, name)}: an ingress rule opens ports [${rulePorts(rule).join(', ')}], expected only ${port}`);
+    if (rulePorts(rule).includes(port)) for (const pod of selected.flat()) admitted.add(pod);
+  }
+  for (const client of clients) {
+    if (!admitted.has(client)) problems.push(`deploy/base/network-policies.yaml: ${name}: no ingress rule admits ${client} on ${port}`);
+    const reaches = rulesFor(deploymentOf(client), 'egress').some(({ rule }) => (rule.to ?? []).some((peer) => selectedWorkloads(peer.podSelector).includes(name)) && rulePorts(rule).includes(port));
+    if (!reaches) problems.push(`deploy/base/network-policies.yaml: ${client}: no egress to ${name} on ${port}`);
+  }
+  return problems;
 }
 
 describe('deploy/base kustomization', () => {
@@ -399,11 +448,11 @@ describe('deploy/base kustomization', () => {
   it('lists every container image under images, so that an overlay can set its registry and tag', () => {
     const problems: string[] = [];
     const images = new Map((kustomization.images ?? []).map((image) => [image.name, image]));
-    for (const deployment of deployments) {
-      for (const container of allContainers(deployment)) {
+    for (const workload of workloads) {
+      for (const container of allContainers(workload)) {
         const image = container.image ?? '';
         const entry = images.get(image);
-        if (!entry) problems.push(`${at(deployment)}: image "${image}" of container ${container.name} is not listed under images in ${KUSTOMIZATION} (name it there without a tag)`);
+        if (!entry) problems.push(`${at(workload)}: image "${image}" of container ${container.name} is not listed under images in ${KUSTOMIZATION} (name it there without a tag)`);
         else if (!entry.newTag && !entry.digest) problems.push(`deploy/base/${KUSTOMIZATION}: image ${image} has neither newTag nor digest`);
       }
     }
@@ -444,7 +493,7 @@ describe('deploy/base services', () => {
       }
       const [serviceManifest] = services;
       if ((serviceManifest.spec.type ?? 'ClusterIP') !== 'ClusterIP') problems.push(`${at(serviceManifest)}: type ${serviceManifest.spec.type}, expected ClusterIP`);
-      const selected = selectedDeployments({ matchLabels: serviceManifest.spec.selector });
+      const selected = selectedWorkloads({ matchLabels: serviceManifest.spec.selector });
       if (selected.join() !== service) problems.push(`${at(serviceManifest)}: selector picks the pods of [${selected.join(', ')}], expected only ${service}'s`);
       for (const servicePort of serviceManifest.spec.ports ?? []) {
         const target = resolvePort(container, servicePort.targetPort ?? servicePort.port);
@@ -518,7 +567,33 @@ describe('deploy/base services', () => {
       const url = new URL(redisUrl);
       if (url.hostname !== REDIS || Number(url.port) !== redisService.spec.ports?.[0]?.port) problems.push(`deploy/base/${SECRET_EXAMPLE}: gateway: REDIS_URL names ${url.host}, not the ${REDIS} Service`);
     }
-    if (!deployments.some((d) => d.metadata.name === REDIS)) problems.push(`deploy/base: ${REDIS}: no Deployment for the in-cluster Redis that REDIS_URL names`);
+    if (!workloads.some((w) => w.kind === 'Deployment' && w.metadata.name === REDIS)) problems.push(`deploy/base: ${REDIS}: no Deployment for the in-cluster Redis that REDIS_URL names`);
+    expect(problems).toEqual([]);
+  });
+
+  it('points the gateway and every subgraph at the in-cluster NATS, all at the same server and stream', () => {
+    const problems: string[] = [];
+    const natsService = ofKind<Manifest & { spec: { ports?: { name?: string; port: number }[] } }>('Service').find((s) => s.metadata.name === NATS);
+    const clientPort = natsService?.spec.ports?.find((p) => p.name === 'client')?.port;
+    if (!natsService || clientPort === undefined) problems.push(`deploy/base: ${NATS}: no Service with a port named client for the in-cluster NATS`);
+    const provided = NATS_CLIENTS.map((client) => {
+      const deployment = deploymentOf(client);
+      return { client, deployment, variables: providedVariables(mainContainer(deployment)) };
+    });
+    for (const { client, deployment, variables } of provided) {
+      const url = variables.get('NATS_URL')?.value;
+      if (!url) {
+        // Without it each subgraph serves its own /changes, and the gateway, through the Service, reads one replica's.
+        problems.push(`${at(deployment, client)}: NATS_URL is not set, so change events would miss every subgraph replica but one`);
+        continue;
+      }
+      const { hostname, port } = new URL(url);
+      if (hostname !== NATS || Number(port || 4222) !== clientPort) problems.push(`${at(deployment, client)}: NATS_URL names ${hostname}:${port || 4222}, not the ${NATS} Service on ${clientPort}`);
+    }
+    for (const name of ['NATS_URL', 'NATS_CHANGES_STREAM']) {
+      const values = new Set(provided.map(({ variables }) => variables.get(name)?.value ?? '(unset)'));
+      if (values.size > 1) problems.push(`deploy/base: ${NATS_CLIENTS.join(', ')}: ${name} differs between them (${[...values].join(', ')}), so events would not reach the gateway`);
+    }
     expect(problems).toEqual([]);
   });
 
@@ -594,15 +669,15 @@ describe('deploy/base secrets', () => {
     const problems: string[] = [];
     const described = new Set(secretExamples.flatMap((s) => Object.keys({ ...s.data, ...s.stringData }).map((key) => `${s.metadata.name}/${key}`)));
     const referenced = new Set<string>();
-    for (const deployment of deployments) {
-      for (const container of allContainers(deployment)) {
+    for (const workload of workloads) {
+      for (const container of allContainers(workload)) {
         for (const variable of container.env ?? []) {
           const ref = variable.valueFrom?.secretKeyRef;
           if (ref) {
             referenced.add(`${ref.name}/${ref.key}`);
-            if (!described.has(`${ref.name}/${ref.key}`)) problems.push(`${at(deployment)}: ${variable.name} reads Secret ${ref.name} key ${ref.key}, which ${SECRET_EXAMPLE} does not describe`);
+            if (!described.has(`${ref.name}/${ref.key}`)) problems.push(`${at(workload)}: ${variable.name} reads Secret ${ref.name} key ${ref.key}, which ${SECRET_EXAMPLE} does not describe`);
           } else if (SECRET_VARIABLES.includes(variable.name) || SECRET_LIKE_NAME.test(variable.name)) {
-            problems.push(`${at(deployment)}: ${variable.name} is not from a secretKeyRef`);
+            problems.push(`${at(workload)}: ${variable.name} is not from a secretKeyRef`);
           }
         }
       }
@@ -623,11 +698,11 @@ describe('deploy/base secrets', () => {
 describe('deploy/base pods', () => {
   it('sets CPU and memory requests and limits on every container', () => {
     const problems: string[] = [];
-    for (const deployment of deployments) {
-      for (const container of allContainers(deployment)) {
+    for (const workload of workloads) {
+      for (const container of allContainers(workload)) {
         for (const kind of ['requests', 'limits'] as const) {
           for (const resource of ['cpu', 'memory']) {
-            if (!container.resources?.[kind]?.[resource]) problems.push(`${at(deployment)}: container ${container.name} has no ${resource} in resources.${kind}`);
+            if (!container.resources?.[kind]?.[resource]) problems.push(`${at(workload)}: container ${container.name} has no ${resource} in resources.${kind}`);
           }
         }
       }
@@ -637,13 +712,13 @@ describe('deploy/base pods', () => {
 
   it('runs every container as a non-root user, without privilege escalation or capabilities, under RuntimeDefault seccomp', () => {
     const problems: string[] = [];
-    for (const deployment of deployments) {
-      const pod = deployment.spec.template.spec.securityContext ?? {};
-      for (const container of allContainers(deployment)) {
+    for (const workload of workloads) {
+      const pod = workload.spec.template.spec.securityContext ?? {};
+      for (const container of allContainers(workload)) {
         const own = container.securityContext ?? {};
-        const where = `${at(deployment)}: container ${container.name}`;
+        const where = `${at(workload)}: container ${container.name}`;
         if ((own.runAsNonRoot ?? pod.runAsNonRoot) !== true) problems.push(`${where}: runAsNonRoot is not true`);
-        // The images name their user (USER node); the kubelet verifies runAsNonRoot only against a numeric id.
+        // The images name their user (USER node) or none (nats); the kubelet verifies runAsNonRoot only against a numeric id.
         const user = own.runAsUser ?? pod.runAsUser;
         if (!user) problems.push(`${where}: runAsUser is not a non-zero numeric id`);
         if (own.allowPrivilegeEscalation !== false) problems.push(`${where}: allowPrivilegeEscalation is not false`);
@@ -697,7 +772,7 @@ describe('deploy/base gateway scaling', () => {
     const pdb = pdbs.find((p) => selects(p.spec.selector, pods));
     if (!pdb) problems.push(`deploy/base: gateway: no PodDisruptionBudget selects the pods of ${gateway.file}`);
     else {
-      const selected = selectedDeployments(pdb.spec.selector);
+      const selected = selectedWorkloads(pdb.spec.selector);
       if (selected.join() !== 'gateway') problems.push(`${at(pdb, 'gateway')}: selector picks the pods of [${selected.join(', ')}], expected only the gateway's`);
       if (pdb.spec.minAvailable !== 1 && pdb.spec.maxUnavailable !== 1) problems.push(`${at(pdb, 'gateway')}: neither minAvailable 1 nor maxUnavailable 1`);
     }
@@ -713,6 +788,59 @@ describe('deploy/base gateway scaling', () => {
       ...(antiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((term) => term.podAffinityTerm ?? {}),
     ].some((term) => term.topologyKey === 'kubernetes.io/hostname' && selects(term.labelSelector, pods));
     const problems = spread || apart ? [] : [`${at(gateway)}: no topologySpreadConstraint or podAntiAffinity on kubernetes.io/hostname that selects the gateway pods`];
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('deploy/base NATS', () => {
+  const nats = workloadOf('StatefulSet', NATS);
+  const container = mainContainer(nats);
+  const commandLine = [...(container.command ?? []), ...(container.args ?? [])];
+
+  /** A nats-server option's value, written `--name value` or `--name=value`, under any of its names. */
+  function option(...names: string[]): string | undefined {
+    for (const [index, argument] of commandLine.entries()) {
+      const [name, inline] = argument.includes('=') ? [argument.slice(0, argument.indexOf('=')), argument.slice(argument.indexOf('=') + 1)] : [argument, undefined];
+      if (names.includes(name)) return inline ?? commandLine[index + 1];
+    }
+    return undefined;
+  }
+
+  it('runs JetStream with its store on a volume the pod claims, under a headless governing Service', () => {
+    const problems: string[] = [];
+    if (!commandLine.includes('--jetstream') && !commandLine.includes('-js')) problems.push(`${at(nats)}: JetStream is not on (--jetstream)`);
+    const storeDir = option('--store_dir', '-sd');
+    const mount = container.volumeMounts?.find((m) => m.mountPath === storeDir);
+    const claim = nats.spec.volumeClaimTemplates?.find((template) => template.metadata.name === mount?.name);
+    if (!storeDir) problems.push(`${at(nats)}: no --store_dir, so JetStream keeps the events in the container's own filesystem`);
+    else if (!claim) problems.push(`${at(nats)}: the store ${storeDir} is not a volume from volumeClaimTemplates, so a restart loses the events kept for replay`);
+    else if (!claim.spec.resources?.requests?.storage) problems.push(`${at(nats)}: volumeClaimTemplate ${claim.metadata.name} requests no storage`);
+    const governing = ofKind<Manifest & { spec: { clusterIP?: string; selector?: Labels } }>('Service').find((s) => s.metadata.name === nats.spec.serviceName);
+    if (!governing) problems.push(`${at(nats)}: serviceName ${nats.spec.serviceName} names no Service of this base`);
+    else {
+      if (governing.spec.clusterIP !== 'None') problems.push(`${at(governing)}: the StatefulSet's governing Service is not headless (clusterIP: None)`);
+      const selected = selectedWorkloads({ matchLabels: governing.spec.selector });
+      if (selected.join() !== NATS) problems.push(`${at(governing)}: selector picks the pods of [${selected.join(', ')}], expected only ${NATS}'s`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('probes readiness, liveness and startup (where set) on /healthz at the monitoring port', () => {
+    const problems: string[] = [];
+    const monitoringPort = Number(option('--http_port', '-m'));
+    if (!container.ports?.some((p) => p.containerPort === monitoringPort)) problems.push(`${at(nats)}: the monitoring port (--http_port ${option('--http_port', '-m') ?? 'not set'}) is not a container port`);
+    const probes: [string, Probe | undefined][] = [
+      ['readinessProbe', container.readinessProbe],
+      ['livenessProbe', container.livenessProbe],
+    ];
+    if (container.startupProbe) probes.push(['startupProbe', container.startupProbe]);
+    for (const [name, probe] of probes) {
+      const httpGet = probe?.httpGet;
+      if (!httpGet) problems.push(`${at(nats)}: no ${name} with httpGet /healthz`);
+      else if (!/^\/healthz(\?|$)/.test(httpGet.path ?? '') || resolvePort(container, httpGet.port) !== monitoringPort) {
+        problems.push(`${at(nats)}: ${name} gets ${httpGet.path} on port ${httpGet.port} (${resolvePort(container, httpGet.port)}), expected /healthz on ${monitoringPort}`);
+      }
+    }
     expect(problems).toEqual([]);
   });
 });
@@ -739,12 +867,12 @@ describe('deploy/base network policies', () => {
           if (!admitsOnlyTheScraper(peers)) problems.push(`${at(policy, subgraph)}: the metrics port admits more than the Prometheus scraper`);
           continue;
         }
-        const fromGatewayOnly = peers.length > 0 && peers.every((peer) => !peer.namespaceSelector && !peer.ipBlock && selectedDeployments(peer.podSelector).join() === 'gateway');
+        const fromGatewayOnly = peers.length > 0 && peers.every((peer) => !peer.namespaceSelector && !peer.ipBlock && selectedWorkloads(peer.podSelector).join() === 'gateway');
         if (!fromGatewayOnly) problems.push(`${at(policy, subgraph)}: an ingress rule admits more than the gateway pods`);
         if (rulePorts(rule).join() !== String(port)) problems.push(`${at(policy, subgraph)}: an ingress rule opens ports [${rulePorts(rule).join(', ')}], expected only ${port}`);
       }
       const gatewayReaches = rulesFor(deploymentOf('gateway'), 'egress').some(
-        ({ rule }) => (rule.to ?? []).some((peer) => selectedDeployments(peer.podSelector).includes(subgraph)) && rulePorts(rule).includes(port),
+        ({ rule }) => (rule.to ?? []).some((peer) => selectedWorkloads(peer.podSelector).includes(subgraph)) && rulePorts(rule).includes(port),
       );
       if (!gatewayReaches) problems.push(`deploy/base/network-policies.yaml: gateway: no egress to ${subgraph} on ${port}`);
     }
@@ -753,10 +881,10 @@ describe('deploy/base network policies', () => {
 
   it('lets only each subgraph reach its own database port, and no pod reach every port', () => {
     const problems: string[] = [];
-    for (const deployment of deployments) {
-      const name = deployment.metadata.name;
+    for (const workload of workloads) {
+      const name = workload.metadata.name;
       const own = SERVICES[name]?.databasePort;
-      const rules = rulesFor(deployment, 'egress');
+      const rules = rulesFor(workload, 'egress');
       if (own !== undefined && !rules.some(({ rule }) => rulePorts(rule).includes(own))) problems.push(`deploy/base/network-policies.yaml: ${name}: no egress to its database on port ${own}`);
       for (const { policy, rule } of rules) {
         if (rulePorts(rule).length === 0) problems.push(`${at(policy, name)}: an egress rule without ports opens every port`);
@@ -769,23 +897,13 @@ describe('deploy/base network policies', () => {
   });
 
   it('lets only the gateway reach Redis', () => {
-    const problems: string[] = [];
     const redis = deploymentOf(REDIS);
-    const port = resolvePort(mainContainer(redis), 'redis');
-    const rules = rulesFor(redis, 'ingress');
-    if (rules.length === 0) problems.push(`deploy/base/network-policies.yaml: ${REDIS}: no ingress is allowed, so the gateway cannot reach it`);
-    for (const { policy, rule } of rules) {
-      const peers = rule.from ?? [];
-      if (!(peers.length > 0 && peers.every((peer) => !peer.namespaceSelector && !peer.ipBlock && selectedDeployments(peer.podSelector).join() === 'gateway'))) {
-        problems.push(`${at(policy, REDIS)}: an ingress rule admits more than the gateway pods`);
-      }
-      if (rulePorts(rule).join() !== String(port)) problems.push(`${at(policy, REDIS)}: an ingress rule opens ports [${rulePorts(rule).join(', ')}], expected only ${port}`);
-    }
-    const gatewayReaches = rulesFor(deploymentOf('gateway'), 'egress').some(
-      ({ rule }) => (rule.to ?? []).some((peer) => selectedDeployments(peer.podSelector).includes(REDIS)) && rulePorts(rule).includes(port),
-    );
-    if (!gatewayReaches) problems.push(`deploy/base/network-policies.yaml: gateway: no egress to ${REDIS} on ${port}`);
-    expect(problems).toEqual([]);
+    expect(reachedOnlyBy(redis, resolvePort(mainContainer(redis), 'redis')!, ['gateway'])).toEqual([]);
+  });
+
+  it('lets only the gateway and the subgraphs reach NATS, and only on its client port', () => {
+    const nats = workloadOf('StatefulSet', NATS);
+    expect(reachedOnlyBy(nats, resolvePort(mainContainer(nats), 'client')!, NATS_CLIENTS)).toEqual([]);
   });
 });
 
@@ -807,13 +925,13 @@ describe('deploy/base built with kubectl kustomize', () => {
       const where = `kubectl kustomize deploy/base: ${object.kind} ${object.metadata.name}`;
       if (object.kind !== 'Namespace' && object.metadata.namespace !== 'palisade') problems.push(`${where}: namespace ${object.metadata.namespace}`);
       if (object.metadata.labels?.['app.kubernetes.io/part-of'] !== 'palisade') problems.push(`${where}: no part-of label`);
-      if (object.kind === 'Deployment') {
-        const { spec } = object as Deployment;
+      if (WORKLOAD_KINDS.includes(object.kind)) {
+        const { spec } = object as Workload;
         if (spec.selector.matchLabels?.['app.kubernetes.io/part-of'] !== 'palisade') problems.push(`${where}: selector without the part-of label`);
         for (const container of spec.template.spec.containers) if (!/:[^/]+$/.test(container.image ?? '')) problems.push(`${where}: image ${container.image} has no tag`);
         const read = [
           ...(spec.template.spec.volumes ?? []).flatMap((volume) => volume.configMap?.name ?? []),
-          ...allContainers(object as Deployment).flatMap((container) => (container.envFrom ?? []).flatMap((source) => source.configMapRef?.name ?? [])),
+          ...allContainers(object as Workload).flatMap((container) => (container.envFrom ?? []).flatMap((source) => source.configMapRef?.name ?? [])),
         ];
         for (const name of read) if (!builtConfigMaps.has(name)) problems.push(`${where}: reads ConfigMap ${name}, which the build does not have`);
       }

@@ -7,13 +7,15 @@ const rootDir = join(__dirname, '..');
 
 interface ComposeService {
   image?: string;
+  command?: string[];
+  volumes?: string[];
   build?: { context: string; dockerfile: string };
   environment?: Record<string, unknown>;
   healthcheck?: { test?: unknown };
   depends_on?: Record<string, { condition?: string }>;
 }
 
-const compose = parse(readFileSync(join(rootDir, 'docker-compose.yml'), 'utf8')) as { services: Record<string, ComposeService> };
+const compose = parse(readFileSync(join(rootDir, 'docker-compose.yml'), 'utf8')) as { services: Record<string, ComposeService>; volumes?: Record<string, unknown> };
 const services = compose.services;
 
 /** Each Palisade service and the file its process starts from. */
@@ -23,8 +25,12 @@ const APPLICATION_SERVICES: Record<string, string> = {
   incidents: 'subgraphs/incidents/src/index.ts',
   gateway: 'gateway/src/index.ts',
 };
-/** The stores: PostgreSQL for identity, MongoDB for assets and incidents, Redis for the gateways' shared state. */
-const DATABASES = ['postgres', 'mongo', 'redis'];
+/**
+ * The stores: PostgreSQL for identity, MongoDB for assets and incidents, Redis for the gateways' shared state,
+ * NATS JetStream for change events (the subgraphs publish them, the gateway reads them).
+ */
+const STORES = ['postgres', 'mongo', 'redis', 'nats'];
+const NATS = 'nats';
 
 /**
  * Variables the code reads that a container is not given: state production never uses, optional tracing, and
@@ -64,7 +70,7 @@ function variablesSetFor(service: ComposeService): Set<string> {
 
 describe('docker-compose.yml', () => {
   it('names every service: the stores, the three subgraphs and the gateway', () => {
-    expect(Object.keys(services).sort()).toEqual([...DATABASES, ...Object.keys(APPLICATION_SERVICES)].sort());
+    expect(Object.keys(services).sort()).toEqual([...STORES, ...Object.keys(APPLICATION_SERVICES)].sort());
   });
 
   it('gives every service a healthcheck', () => {
@@ -75,10 +81,10 @@ describe('docker-compose.yml', () => {
 
   it('starts each Palisade service only after what it depends on is healthy', () => {
     const expected: Record<string, string[]> = {
-      identity: ['postgres'],
-      assets: ['mongo'],
-      incidents: ['mongo'],
-      gateway: ['assets', 'identity', 'incidents', 'redis'],
+      identity: ['nats', 'postgres'],
+      assets: ['mongo', 'nats'],
+      incidents: ['mongo', 'nats'],
+      gateway: ['assets', 'identity', 'incidents', 'nats', 'redis'],
     };
     for (const [name, dependencies] of Object.entries(expected)) {
       const dependsOn = services[name].depends_on ?? {};
@@ -113,6 +119,27 @@ describe('docker-compose.yml', () => {
       const missing = [...readsOf(name)].filter((variable) => !set.has(variable) && !(variable in NOT_FOR_CONTAINERS));
       expect({ service: name, missing }).toEqual({ service: name, missing: [] });
     }
+  });
+
+  it('carries change events over the nats service, with JetStream on a named volume, one stream for all', () => {
+    const nats = services[NATS];
+    const command = nats.command ?? [];
+    const storeDir = command[command.indexOf('--store_dir') + 1];
+    const storeVolume = (nats.volumes ?? []).map((mount) => mount.split(':')).find(([, path]) => path === storeDir)?.[0];
+    expect({ jetstream: command.includes('--jetstream'), storeDir, storeVolume, declared: storeVolume !== undefined && storeVolume in (compose.volumes ?? {}) }).toEqual({
+      jetstream: true,
+      storeDir: expect.stringMatching(/^\//),
+      storeVolume: expect.any(String),
+      declared: true,
+    });
+    // Pinned, so that a new NATS release never arrives unannounced: a version, not latest or a bare name.
+    expect(nats.image).toMatch(/^nats:\d+\.\d+/);
+    for (const name of Object.keys(APPLICATION_SERVICES)) {
+      const url = String(services[name].environment?.NATS_URL ?? '');
+      expect({ name, host: url && new URL(url).host }).toEqual({ name, host: `${NATS}:4222` });
+    }
+    const streams = Object.keys(APPLICATION_SERVICES).map((name) => services[name].environment?.NATS_CHANGES_STREAM);
+    expect(new Set(streams).size).toBe(1);
   });
 
   it('passes the same principal secret to every Palisade service, from the environment and never a default', () => {

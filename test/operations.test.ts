@@ -1,15 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import { connect } from 'node:net';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { close, listen } from '../lib/http-server';
 import { holdingProxy, pollUntil, reloadsApplied, scrape, total, watchedSupergraph, withoutIncidentDescription } from './support/gateway-probes';
+import { startGatewayProcess } from './support/gateway-process';
 import { postGraphQL, readOperation, startGraph, type Graph } from './support/graph';
 
-const rootDir = join(__dirname, '..');
 const INCIDENT_BOARD = readOperation('IncidentBoard');
 const PEOPLE = readOperation('People');
 const SUBGRAPHS = ['identity', 'assets', 'incidents'];
@@ -86,34 +83,6 @@ describe('supergraph hot reload through the running gateway', () => {
   });
 });
 
-/** Runs gateway/src/index.ts as its own process on the harness's subgraphs; resolves with its origin once ready. */
-async function startGatewayProcess(env: Record<string, string>): Promise<{ child: ChildProcess; origin: string; exited: Promise<number | null> }> {
-  const { DATABASE_URL: _database, MONGODB_URL: _mongodb, REDIS_URL: _redis, ...inherited } = process.env;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/src/index.ts'], {
-    cwd: rootDir,
-    env: { ...inherited, ...graph.gatewayEnv, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  cleanups.push(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  // PORT=0: the port is the one the gateway logs, so no other process can take it between choosing and binding.
-  const url = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (!line.startsWith('{')) return;
-      const entry = JSON.parse(line) as { msg?: string; url?: string };
-      if (entry.msg === 'gateway listening' && entry.url) resolve(entry.url);
-    });
-    void exited.then((code) => reject(new Error(`the gateway exited with ${code} before listening: ${stderr}`)));
-  });
-  const origin = new URL(url).origin;
-  await pollUntil('/readyz', async () => ((await fetch(`${origin}/readyz`)).status === 200 ? true : undefined), 10_000);
-  return { child, origin, exited };
-}
-
 /** Whether a new TCP connection to the port is refused. */
 function refusesConnections(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -131,7 +100,7 @@ describe('SIGTERM while requests are in flight', () => {
     const whole = await graph.request(INCIDENT_BOARD);
     expect(whole.body.errors).toBeUndefined();
     const proxy = await holdingProxy(graph.subgraphUrls.assets, cleanups);
-    const { child, origin, exited } = await startGatewayProcess({ ASSETS_URL: proxy.url });
+    const { child, origin, exited } = await startGatewayProcess({ ...graph.gatewayEnv, ASSETS_URL: proxy.url }, cleanups);
 
     // Four callers, so that four executions are in flight (one caller's identical requests would share one).
     const tokens = await Promise.all([1, 2, 3, 4].map((n) => graph.token({ sub: `usr-acme-0000${n}` })));

@@ -162,6 +162,21 @@ describe('subscriptions over WebSocket (graphql-transport-ws)', () => {
     expect((events.ended.error as Array<{ extensions: { code: string; requiredScopes: string[][] } }>)[0].extensions).toMatchObject({ code: 'UNAUTHORIZED_FIELD_OR_TYPE', requiredScopes: [['incidents:read']] });
   });
 
+  it("answers with its errors an unknown persisted id and a query's unreadable field, instead of failing the socket", async () => {
+    // APQ answers an unknown id with PERSISTED_QUERY_NOT_FOUND and HTTP 200; a query's unreadable field is null with its error.
+    const withoutPii = await graph.token({ scopes: ['incidents:read', 'identity:read'] });
+    const client = webSocketClient({ authorization: `Bearer ${withoutPii}` });
+    const unknownId = record((sink) => client.subscribe({ query: '', extensions: { persistedQuery: { version: 1, sha256Hash: 'ab'.repeat(32) } } }, sink));
+    await unknownId.until(() => unknownId.ended.completed);
+    expect(unknownId.received.map((result) => result.errors?.[0].extensions?.code)).toEqual(['PERSISTED_QUERY_NOT_FOUND']);
+    const partial = record((sink) => client.subscribe({ query: '{ incidents(first: 1) { edges { node { uid assignee { email } } } } }' }, sink));
+    await partial.until(() => partial.ended.completed);
+    expect(partial.received).toHaveLength(1);
+    expect(partial.received[0].data).toBeDefined();
+    expect(partial.received[0].errors?.map((error) => error.extensions?.code)).toContain('UNAUTHORIZED_FIELD_OR_TYPE');
+    expect(partial.ended.error).toBeUndefined();
+  });
+
   it('closes a connection whose token is refused, with 4401 and the reason', async () => {
     const client = webSocketClient({ authorization: 'Bearer not-a-token' });
     const events = record((sink) => client.subscribe({ query: 'subscription { incidentChanged { id } }' }, sink));
@@ -287,6 +302,17 @@ describe('partners', () => {
     const uid = await linkedIncident();
     await addNote(uid, 'for the partner');
     await listed.until(() => listed.received.some((event) => event.data?.incidentChanged?.incident.uid === uid));
+    listed.stop();
+  });
+
+  it("name the listed operation with GraphQL over HTTP's documentId too", async () => {
+    const byDocumentId = { query: '', documentId: `sha256:${PARTNER_CHANGES_ID}` } as { query: string };
+    const listed = record((sink) => webSocketClient({ authorization: `Bearer ${partner}` }, strictUrl).subscribe(byDocumentId, sink));
+    await settle();
+    const uid = await linkedIncident();
+    await addNote(uid, 'for the partner, by documentId');
+    await listed.until(() => listed.received.some((event) => event.data?.incidentChanged?.incident.uid === uid));
+    expect(listed.ended.error).toBeUndefined();
     listed.stop();
   });
 });

@@ -33,6 +33,7 @@ describe('CLIENT_POLICIES', () => {
     ['"partner"', 'expected a JSON object keyed by client kind'],
     ['{"admin": {"maxCost": 1}}', 'unknown client kind "admin"; expected user, script, partner'],
     ['{"partner": 8000}', 'the value for "partner" must be a JSON object'],
+    ['{"partner": {"limts": {"maxDepth": 4}}}', 'unknown setting "partner.limts"; expected limits, maxCost, rateLimit, subscriptions'],
   ])('refuses %s, naming CLIENT_POLICIES', (raw, reason) => {
     const error = configError(() => readClientPolicyOverrides({ CLIENT_POLICIES: raw }));
     expect(error.variable).toBe('CLIENT_POLICIES');

@@ -4,12 +4,14 @@ import { CLIENT_KINDS, type ClientKind } from '../../lib/principal';
 
 /**
  * CLIENT_POLICIES: one JSON object of overrides per client kind, in which each behaviour owns its key
- * (`limits`: operation limits, `maxCost`: cost, `rateLimit`: rate limits), e.g.
+ * (`limits`: operation limits, `maxCost`: cost, `rateLimit`: rate limits, `subscriptions`), e.g.
  * {"partner": {"maxCost": 8000, "rateLimit": {"requests": 300}}}. Each behaviour reads and checks its own part.
  */
 export type ClientPolicyOverrides = Record<ClientKind, Record<string, unknown>>;
 
 const VARIABLE = 'CLIENT_POLICIES';
+/** The keys the behaviours read; any other is refused, so that a misspelt one cannot be silently ignored. */
+const SECTIONS = ['limits', 'maxCost', 'rateLimit', 'subscriptions'];
 
 export function readClientPolicyOverrides(env: Environment): ClientPolicyOverrides {
   const overrides = { user: {}, script: {}, partner: {} } as ClientPolicyOverrides;
@@ -25,6 +27,8 @@ export function readClientPolicyOverrides(env: Environment): ClientPolicyOverrid
   for (const [kind, override] of Object.entries(parsed)) {
     if (!(CLIENT_KINDS as readonly string[]).includes(kind)) throw new ConfigError(VARIABLE, `unknown client kind "${kind}"; expected ${CLIENT_KINDS.join(', ')}`);
     if (typeof override !== 'object' || override === null) throw new ConfigError(VARIABLE, `the value for "${kind}" must be a JSON object`);
+    const unknown = Object.keys(override).find((section) => !SECTIONS.includes(section));
+    if (unknown !== undefined) throw new ConfigError(VARIABLE, `unknown setting "${kind}.${unknown}"; expected ${SECTIONS.join(', ')}`);
     overrides[kind as ClientKind] = override as Record<string, unknown>;
   }
   return overrides;

@@ -209,7 +209,10 @@ async function changeSourceFor(config: GatewayConfig, gateway: StartedGateway, l
 /** Scopes of the explorer's development token: every read scope of the demo schema. */
 const EXPLORER_SCOPES = ['identity:read', 'pii:read', 'assets:read', 'vulnerabilities:read', 'incidents:read'];
 
-/** Outside production, where the gateway itself holds the development key, the explorer opens with a token for the demo user. */
+/**
+ * Outside production, where the gateway itself holds the development key, the explorer opens with a token for the
+ * demo user, and hands it to development pages at /explorer/token.
+ */
 function explorerToken(config: GatewayConfig): (() => Promise<string>) | undefined {
   const { keySource, issuer, audience } = config.authentication.tokens;
   if (config.nodeEnv === 'production' || keySource.kind !== 'development') return undefined;

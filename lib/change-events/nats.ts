@@ -14,6 +14,7 @@ import {
   type JetStreamManager,
   type StreamConfig,
 } from '@nats-io/jetstream';
+import { natsServerOptions, redactNatsUrl } from '../nats-url';
 import { ConfigError } from '../errors';
 import type { Environment } from '../config';
 import type { Logger } from '../logger';
@@ -97,11 +98,11 @@ export class NatsChanges implements ChangePublisher, ChangeSource {
    */
   static async connect(options: NatsChangesOptions): Promise<NatsChanges> {
     const settings = readSettings(options);
-    const shown = redactUrl(options.url);
+    const shown = redactNatsUrl(options.url);
     let connection: NatsConnection;
     try {
       connection = await connectNats({
-        servers: options.url.split(',').map((server) => server.trim()),
+        ...natsServerOptions(options.url),
         name: options.name ?? 'palisade',
         timeout: options.connectTimeoutMs ?? 5_000,
         // A gateway or subgraph outlives any NATS outage: keep trying, once a second, for ever.
@@ -232,10 +233,10 @@ export class NatsChanges implements ChangePublisher, ChangeSource {
     for await (const status of this.connection.status()) {
       if (status.type === 'disconnect') {
         this.connected = false;
-        this.logger.warn({ server: redactUrl(status.server) }, 'NATS disconnected; reconnecting');
+        this.logger.warn({ server: redactNatsUrl(status.server) }, 'NATS disconnected; reconnecting');
       } else if (status.type === 'reconnect') {
         this.connected = true;
-        this.logger.info({ server: redactUrl(status.server) }, 'NATS reconnected');
+        this.logger.info({ server: redactNatsUrl(status.server) }, 'NATS reconnected');
       } else if (status.type === 'error') this.logger.warn({ err: status.error }, 'NATS error');
     }
   }
@@ -346,7 +347,3 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Server URLs as they may be shown: without user and password. */
-function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/,]*@/g, '//[redacted]@');
-}

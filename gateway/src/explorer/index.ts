@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { getOperationAST, isNonNullType, parse, typeFromAST, type GraphQLSchema } from 'graphql';
 import type { Logger } from '../../../lib/logger';
+import { writeJson } from '../pipeline/http-server';
 import type { GatewayPlugin, HttpExchange } from '../pipeline/plugin';
 import type { ServedSchema } from '../pipeline/served-schema';
 import type { ExplorerConfig } from './config';
@@ -21,6 +22,9 @@ const ASSETS: Readonly<Record<string, { file: () => string; type: string }>> = {
   'explorer.js': { file: () => join(__dirname, 'explorer.js'), type: 'text/javascript' },
 };
 
+/** The explorer's development token as JSON, for a development page on another origin (examples/incident-board). */
+export const TOKEN_PATH = '/explorer/token';
+
 /** Scripts and styles from the gateway only; GraphiQL's editor sets inline styles; data: for its icons. */
 const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
@@ -33,8 +37,9 @@ interface ExampleOperation {
 /**
  * The explorer: GraphiQL served by the gateway itself, from its npm packages, on a browser's GET /graphql and /.
  * Outside production it opens with a development token for the demo user in the headers editor and the example
- * operations as tabs; in production it is off unless EXPLORER=on, and then it holds no token. The schema docs come
- * from introspection, so they follow INTROSPECTION.
+ * operations as tabs, and GET /explorer/token answers that token as JSON to pages of the development origins (CORS),
+ * such as the example incident board; in production it is off unless EXPLORER=on, and then it holds no token. The
+ * schema docs come from introspection, so they follow INTROSPECTION.
  */
 export function useExplorer(options: ExplorerOptions): GatewayPlugin {
   const assets = new Map<string, { body: Buffer; type: string }>();
@@ -49,6 +54,12 @@ export function useExplorer(options: ExplorerOptions): GatewayPlugin {
     async onHttp(exchange: HttpExchange) {
       if (!options.enabled || exchange.request.method !== 'GET') return false;
       const { pathname, search } = exchange.url;
+      if (pathname === TOKEN_PATH) {
+        const token = await options.developmentToken?.();
+        if (!token) return false;
+        writeJson(exchange.response, 200, { ...Object.fromEntries(exchange.responseHeaders), 'cache-control': 'no-store' }, { token }, 'application/json');
+        return true;
+      }
       if (pathname.startsWith('/explorer/')) {
         const asset = assets.get(pathname.slice('/explorer/'.length));
         if (!asset) return false;

@@ -2,7 +2,7 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server, type Ser
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { GraphQLError } from 'graphql';
-import type { Readiness } from '../../../lib/http-server';
+import { readBody as readBodyWithin, type Readiness } from '../../../lib/http-server';
 import type { Logger } from '../../../lib/logger';
 import { badRequest, httpFactsOf, refusal } from './errors';
 import { paramsFromBody, paramsFromSearch, searchCarriesParams } from './graphql-params';
@@ -152,25 +152,11 @@ function responseMediaType(accept: string | undefined): string {
   return accepted ? GRAPHQL_RESPONSE_MEDIA_TYPE : JSON_MEDIA_TYPE;
 }
 
-export function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
-  const tooLarge = () => refusal(`Request body exceeds ${limit} bytes`, 'PAYLOAD_TOO_LARGE', { status: 413 });
-  return new Promise((resolve, reject) => {
-    const declared = Number(request.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) return reject(tooLarge());
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        request.removeAllListeners('data');
-        reject(tooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => resolve(Buffer.concat(chunks)));
-    request.on('error', reject);
-  });
+/** A request's body; PAYLOAD_TOO_LARGE (413) past `limit` bytes. */
+export async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  const body = await readBodyWithin(request, limit);
+  if (body === 'too large') throw refusal(`Request body exceeds ${limit} bytes`, 'PAYLOAD_TOO_LARGE', { status: 413 });
+  return body;
 }
 
 /** Node refuses oversized or malformed requests before any handler runs; the client still gets JSON that says why. */

@@ -125,3 +125,54 @@ describe('admission of work in flight', () => {
     expect(admission.inFlight('nobody')).toBe(0);
   });
 });
+
+describe('admission weighted by estimated cost', () => {
+  const COST: AdmissionLimits = { perCaller: 10_000, perTenant: 10_000, maxWaiting: 10, maxWaitMs: 60_000 };
+
+  it("admits a tenant's work up to its bound in cost, and holds what does not fit until enough ends", async () => {
+    const admission = new Admission(COST);
+    const heavy = [];
+    for (let i = 0; i < 4; i++) heavy.push(released(await admission.admit('acme', `flood-${i}`, 2_201)));
+    const fifth = admission.admit('acme', 'flood-4', 2_201);
+    expect(await settled(fifth)).toBe(false);
+    // Another tenant has all of its room.
+    expect(await admission.admit('globex', 'analyst', 9_000)).toMatchObject({ admitted: true });
+    heavy[0]();
+    expect(await fifth).toMatchObject({ admitted: true });
+    expect(admission.inFlight('acme')).toBe(4 * 2_201);
+  });
+
+  it('counts a request heavier than the bound as the bound: alone it gets in, and it holds the whole tenant', async () => {
+    const admission = new Admission(COST);
+    const huge = released(await admission.admit('acme', 'a', 50_000));
+    expect(admission.inFlight('acme')).toBe(10_000);
+    const next = admission.admit('acme', 'b', 1);
+    expect(await settled(next)).toBe(false);
+    huge();
+    expect(await next).toMatchObject({ admitted: true });
+  });
+
+  it('lets no later, lighter request overtake one that waits for room in its tenant', async () => {
+    const admission = new Admission(COST);
+    const first = released(await admission.admit('acme', 'a', 6_000));
+    const order: string[] = [];
+    const heavy = admission.admit('acme', 'b', 6_000).then((result) => (order.push('heavy'), result));
+    const light = admission.admit('acme', 'c', 100).then((result) => (order.push('light'), result));
+    expect(await settled(light)).toBe(false);
+    first();
+    await Promise.all([heavy, light]);
+    expect(order).toEqual(['heavy', 'light']);
+  });
+
+  it('lets the lighter waiters in when the heavy one ahead of them gives up', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick'] });
+    const admission = new Admission({ ...COST, maxWaitMs: 100 });
+    released(await admission.admit('acme', 'a', 6_000));
+    const heavy = admission.admit('acme', 'b', 6_000);
+    jest.advanceTimersByTime(50);
+    const light = admission.admit('acme', 'c', 100);
+    jest.advanceTimersByTime(50);
+    expect(await heavy).toMatchObject({ admitted: false, reason: 'perTenant' });
+    expect(await light).toMatchObject({ admitted: true });
+  });
+});

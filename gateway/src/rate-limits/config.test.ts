@@ -1,12 +1,12 @@
 import { ConfigError } from '../../../lib/errors';
 import { readClientPolicyOverrides } from '../client-policies';
-import { DEFAULT_ADMISSION, DEFAULT_BUDGETS, readRateLimitsConfig } from './config';
+import { DEFAULT_ADMISSION, DEFAULT_COST_IN_FLIGHT_PER_TENANT, DEFAULT_BUDGETS, readRateLimitsConfig } from './config';
 
 const read = (env: Record<string, string> = {}) => readRateLimitsConfig(env, readClientPolicyOverrides(env));
 
 describe('rate limits configuration', () => {
   it('has budgets per kind and bounds on work in flight by default', () => {
-    expect(read()).toEqual({ budgets: DEFAULT_BUDGETS, admission: DEFAULT_ADMISSION });
+    expect(read()).toEqual({ budgets: DEFAULT_BUDGETS, admission: DEFAULT_ADMISSION, costInFlightPerTenant: DEFAULT_COST_IN_FLIGHT_PER_TENANT });
     expect(DEFAULT_ADMISSION.perCaller).toBeLessThan(DEFAULT_ADMISSION.perTenant);
   });
 

@@ -7,8 +7,10 @@ import type { RateLimitBudget } from './rate-limiter';
 export interface RateLimitsConfig {
   /** Requests and cost per window, per client kind; shared by every replica through Redis. */
   budgets: Record<ClientKind, RateLimitBudget>;
-  /** Work in flight per tenant and per caller, in this replica. */
+  /** Requests in flight per tenant and per caller, in this replica. */
   admission: AdmissionLimits;
+  /** Estimated cost of the operations executing at once for one tenant, in this replica. */
+  costInFlightPerTenant: number;
 }
 
 /** Per minute. Override with CLIENT_POLICIES, e.g. {"partner": {"rateLimit": {"requests": 300}}}. */
@@ -20,7 +22,16 @@ export const DEFAULT_BUDGETS: Readonly<Record<ClientKind, RateLimitBudget>> = {
 
 export const DEFAULT_ADMISSION: Readonly<AdmissionLimits> = { perCaller: 8, perTenant: 32, maxWaiting: 256, maxWaitMs: 5_000 };
 
-/** CLIENT_POLICIES' rateLimit sections; MAX_IN_FLIGHT_PER_CALLER, MAX_IN_FLIGHT_PER_TENANT, ADMISSION_WAIT_MS. */
+/**
+ * As much as the largest operation a user or script may send (maxCost): a tenant executes at most, say, four
+ * of the heaviest lists its limits allow (cost 2,201 each) at once, however many callers send them.
+ */
+export const DEFAULT_COST_IN_FLIGHT_PER_TENANT = 10_000;
+
+/**
+ * CLIENT_POLICIES' rateLimit sections; MAX_IN_FLIGHT_PER_CALLER, MAX_IN_FLIGHT_PER_TENANT,
+ * MAX_COST_IN_FLIGHT_PER_TENANT, ADMISSION_WAIT_MS.
+ */
 export function readRateLimitsConfig(env: Environment, overrides: ClientPolicyOverrides): RateLimitsConfig {
   return {
     budgets: perKindSettings(DEFAULT_BUDGETS, overrides, 'rateLimit'),
@@ -30,5 +41,6 @@ export function readRateLimitsConfig(env: Environment, overrides: ClientPolicyOv
       maxWaiting: DEFAULT_ADMISSION.maxWaiting,
       maxWaitMs: readPositiveInt(env, 'ADMISSION_WAIT_MS', DEFAULT_ADMISSION.maxWaitMs),
     },
+    costInFlightPerTenant: readPositiveInt(env, 'MAX_COST_IN_FLIGHT_PER_TENANT', DEFAULT_COST_IN_FLIGHT_PER_TENANT),
   };
 }

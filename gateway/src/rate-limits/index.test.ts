@@ -14,11 +14,12 @@ const SDL = `
 `;
 const schema = servedSchema(SDL);
 
-function config(budget: Partial<RateLimitBudget> = {}, admission: Partial<RateLimitsConfig['admission']> = {}): RateLimitsConfig {
+function config(budget: Partial<RateLimitBudget> = {}, admission: Partial<RateLimitsConfig['admission']> = {}, costInFlightPerTenant = 10_000): RateLimitsConfig {
   const each = { requests: 100, cost: 1000, windowMs: 60_000, ...budget };
   return {
     budgets: { user: each, script: each, partner: each } as Record<ClientKind, RateLimitBudget>,
     admission: { perCaller: 8, perTenant: 32, maxWaiting: 8, maxWaitMs: 60_000, ...admission },
+    costInFlightPerTenant,
   };
 }
 
@@ -88,6 +89,39 @@ describe('useRateLimits', () => {
     await new Promise(setImmediate);
     waiting.shift()!();
     expect((await next).status).toBe(200);
+  });
+
+  it("bounds the estimated cost a tenant executes at once, whoever sends it, and leaves other tenants' room alone", async () => {
+    const waiting: Array<() => void> = [];
+    const execute = () => new Promise<ExecutionOutcome>((resolve) => waiting.push(() => resolve({ data: { report: { total: 1 } } })));
+    let who = principal({ clientId: 'app-1' });
+    const { run } = rateLimited(config({}, { maxWaitMs: 50 }, 60), { execute, who: () => who });
+    const first = run({ query: '{ report { total } }' });
+    await new Promise(setImmediate);
+    who = principal({ clientId: 'app-2' });
+    const refused = await run({ query: '{ report { total } }' });
+    expect(refused.status).toBe(429);
+    expect(refused.body).toEqual({
+      errors: [
+        {
+          message: 'Too much work in flight for your tenant (estimated cost 40 beside others, at most 60 at once, each waiting at most 50 ms); retry after 1 s',
+          extensions: { code: 'RATE_LIMITED', limit: 'costInFlightPerTenant', maximum: 60, cost: 40, retryAfterSeconds: 1 },
+        },
+      ],
+    });
+    who = principal({ clientId: 'app-2', tenant: 'globex' });
+    const otherTenant = run({ query: '{ report { total } }' });
+    await new Promise(setImmediate);
+    expect(waiting).toHaveLength(2);
+    for (const finish of waiting.splice(0)) finish();
+    expect((await first).status).toBe(200);
+    expect((await otherTenant).status).toBe(200);
+    // The first one's cost is released with its answer.
+    who = principal({ clientId: 'app-2' });
+    const after = run({ query: '{ report { total } }' });
+    await new Promise(setImmediate);
+    waiting.shift()!();
+    expect((await after).status).toBe(200);
   });
 
   it('frees the room of a request refused after it was admitted', async () => {

@@ -1,3 +1,4 @@
+import { OperationTypeNode } from 'graphql';
 import type { Principal } from '../../../lib/principal';
 import { refusal } from '../pipeline/errors';
 import type { GatewayPlugin } from '../pipeline/plugin';
@@ -9,11 +10,15 @@ import { RATE_LIMITED, type RateLimiter } from './rate-limiter';
 /**
  * Rate limits, all of them: each caller's request budget (charged before any document work) and cost budget
  * (charged with the operation's estimate, once cost has made it), with the IETF RateLimit headers on every
- * answer; and the work in flight per tenant and per caller, so that no tenant can take the graph from another.
+ * answer; and the work in flight, so that no tenant can take the graph from another: requests per tenant and
+ * per caller as they arrive, then the estimated cost per tenant of what executes.
  */
 export function useRateLimits(config: RateLimitsConfig, limiter: RateLimiter): GatewayPlugin {
   const admission = new Admission(config.admission);
-  const releases = new WeakMap<GatewayRequest, () => void>();
+  const costBound = config.costInFlightPerTenant;
+  const costAdmission = new Admission({ ...config.admission, perCaller: costBound, perTenant: costBound });
+  const releases = new WeakMap<GatewayRequest, Array<() => void>>();
+  const hold = (request: GatewayRequest, release: () => void) => releases.set(request, [...(releases.get(request) ?? []), release]);
   return {
     name: 'rate-limits',
     async onRequest(request) {
@@ -32,15 +37,29 @@ export function useRateLimits(config: RateLimitsConfig, limiter: RateLimiter): G
           { limit: admitted.reason === 'perCaller' ? 'inFlightPerCaller' : 'inFlightPerTenant', maximum: bound, retryAfterSeconds: 1 },
         );
       }
-      releases.set(request, admitted.release);
+      hold(request, admitted.release);
     },
     onRequestEnd(request) {
-      releases.get(request)?.();
+      for (const release of releases.get(request) ?? []) release();
+      releases.delete(request);
     },
     async onOperation(operation) {
       if (operation.cost === undefined) return;
-      const { error } = await limiter.chargeCost(operation.principal, operation.cost);
+      const { principal, cost } = operation;
+      const { error } = await limiter.chargeCost(principal, cost);
       if (error) throw error;
+      // A subscription executes nothing now; each of its events is a small query of its own.
+      if (operation.kind === OperationTypeNode.SUBSCRIPTION) return;
+      const admitted = await costAdmission.admit(principal.tenant, callerOf(principal), cost);
+      if (!admitted.admitted) {
+        throw refusal(
+          `Too much work in flight for your tenant (estimated cost ${Math.min(cost, costBound)} beside others, at most ${costBound} at once, each waiting at most ${config.admission.maxWaitMs} ms); retry after 1 s`,
+          RATE_LIMITED,
+          { status: 429, headers: { 'retry-after': '1' } },
+          { limit: 'costInFlightPerTenant', maximum: costBound, cost, retryAfterSeconds: 1 },
+        );
+      }
+      hold(operation.request, admitted.release);
     },
   };
 }

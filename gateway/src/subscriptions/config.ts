@@ -1,4 +1,5 @@
-import { readPositiveInt, readUrl, type Environment } from '../../../lib/config';
+import { readNatsUrl } from '../../../lib/nats-url';
+import { readPositiveInt, type Environment } from '../../../lib/config';
 import { readChangesLocation, type ChangesLocation } from '../../../lib/change-events/nats';
 import type { ClientKind } from '../../../lib/principal';
 import { perKindSettings, type ClientPolicyOverrides } from '../client-policies';
@@ -37,7 +38,7 @@ export function readSubscriptionsConfig(env: Environment, overrides: ClientPolic
     limits: perKindSettings(DEFAULT_SUBSCRIPTION_LIMITS, overrides, 'subscriptions'),
     queueLength: readPositiveInt(env, 'SUBSCRIPTION_QUEUE_LENGTH', 100),
     replayWindowSeconds: readPositiveInt(env, 'SUBSCRIPTION_REPLAY_SECONDS', 600),
-    natsUrl: readUrl(env, 'NATS_URL', ['nats:', 'tls:']),
+    natsUrl: readNatsUrl(env),
     changes: readChangesLocation(env),
   };
 }

@@ -76,17 +76,24 @@ const executionResults = new WeakMap<Delivery, ExecutionResult>();
 
 /**
  * A delivery as the protocol libraries send it, made once for all the subscribers it goes to (a GraphQLError per
- * subscriber would capture a stack trace for each). Formatted already (masked, without suggestions); graphql-ws
- * serializes errors with their toJSON.
+ * subscriber would capture a stack trace for each).
  */
 function executionResultOf(delivery: Delivery): ExecutionResult {
   let result = executionResults.get(delivery);
   if (!result) {
-    const { data, errors } = delivery.result;
-    result = { ...(data !== undefined ? { data } : {}), ...(errors ? { errors: asGraphQLErrors(delivery.result) } : {}) } as ExecutionResult;
+    result = asExecutionResult(delivery.result);
     executionResults.set(delivery, result);
   }
   return result;
+}
+
+/**
+ * A formatted result (masked, without suggestions) as graphql-ws sends it: it serializes each error with its toJSON,
+ * which only a GraphQLError has.
+ */
+export function asExecutionResult(result: FormattedExecutionResult): ExecutionResult {
+  const { data, errors } = result;
+  return { ...(data !== undefined ? { data } : {}), ...(errors ? { errors: asGraphQLErrors(result) } : {}) } as ExecutionResult;
 }
 
 /** Formatted errors as graphql-ws sends them: GraphQL errors carrying the formatted message, path and extensions. */

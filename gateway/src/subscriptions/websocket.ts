@@ -1,12 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { CloseCode } from 'graphql-ws';
+import { CloseCode, type SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ClientKind } from '../../../lib/principal';
 import { httpFactsOf } from '../pipeline/errors';
-import { asGraphQLErrors, openOperation, resultsOf, type TransportOptions } from './transport';
+import type { GraphQLParams } from '../pipeline/request';
+import { asExecutionResult, asGraphQLErrors, openOperation, resultsOf, type TransportOptions } from './transport';
 
 /** The subprotocol of graphql-ws (Apollo Client's GraphQLWsLink, the graphql-ws client). */
 const PROTOCOL = 'graphql-transport-ws';
@@ -64,11 +65,12 @@ export function createWebSocketTransport(options: TransportOptions) {
           options,
           `${ctx.extra.request.headers['x-request-id'] ?? 'ws'}:${id}`,
           { authorization: ctx.extra.authorization },
-          { query: payload.query, operationName: payload.operationName ?? undefined, variables: payload.variables ?? undefined, extensions: payload.extensions ?? undefined },
+          paramsOf(payload),
         );
         if (opened.kind === 'answer') {
           if (opened.status >= 400) return asGraphQLErrors(opened.result);
-          return { schema: undefined as never, document: parseless(), rootValue: { result: opened.result as ExecutionResult } satisfies Prepared };
+          // An answer with errors below 400 (a query's field errors; APQ's PERSISTED_QUERY_NOT_FOUND) is a result.
+          return { schema: undefined as never, document: parseless(), rootValue: { result: asExecutionResult(opened.result) } satisfies Prepared };
         }
         const { operation, subscription } = opened;
         return { schema: operation.schema.api, document: operation.document!, operationName: operation.operationName, rootValue: { stream: resultsOf(subscription) } satisfies Prepared };
@@ -106,4 +108,18 @@ function closeReason(message: string): string {
 /** graphql-ws asks for a document to tell a query from a subscription; an answered operation is a query. */
 function parseless() {
   return { kind: 'Document', definitions: [{ kind: 'OperationDefinition', operation: 'query', selectionSet: { kind: 'SelectionSet', selections: [] } }] } as never;
+}
+
+/**
+ * A subscribe message's GraphQL parameters. graphql-ws requires a `query` string; a client naming a persisted
+ * operation sends it empty, with `extensions.persistedQuery` or GraphQL over HTTP's `documentId` beside it.
+ */
+function paramsOf(payload: SubscribePayload & { documentId?: unknown }): GraphQLParams {
+  return {
+    query: payload.query === '' ? undefined : payload.query,
+    operationName: payload.operationName ?? undefined,
+    variables: payload.variables ?? undefined,
+    extensions: payload.extensions ?? undefined,
+    documentId: typeof payload.documentId === 'string' ? payload.documentId : undefined,
+  };
 }

@@ -1,0 +1,3 @@
+import { runSubgraph } from '../../../subgraph-kit/run-subgraph';
+
+runSubgraph('threat-intel', () => (require('./server') as typeof import('./server')).threatIntelSubgraph);
