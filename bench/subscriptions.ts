@@ -255,6 +255,13 @@ async function checkEventPath(gatewayUrl: string, tokens: Record<string, string>
   }
 }
 
+/** User and system CPU time of a process, ms: utime and stime of /proc/<pid>/stat (100 ticks a second). */
+function userAndSystemMs(pid: number): { user: number; system: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(fields[11]) * 10, system: Number(fields[12]) * 10 };
+}
+
 /** Busy and total CPU time of the whole machine, ms, from /proc/stat (all cores). */
 function machineCpuMs(): { busy: number; total: number } {
   const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
@@ -403,7 +410,7 @@ export async function runSubscriptions(options: BenchOptions, progress: (message
     progress(`streaming ${options.rate} changes a second for ${options.warmupSeconds} s warm-up and ${options.durationSeconds} s measured`);
     const metricsBefore = await scrape(gateway);
     const loadAverage = round(loadavg()[0], 2);
-    const cpuBefore = { gateway: cpuMsOf(gateway.pid), bench: cpuMsOf('self'), machine: machineCpuMs() };
+    const cpuBefore = { gateway: cpuMsOf(gateway.pid), gatewaySplit: userAndSystemMs(gateway.pid), bench: cpuMsOf('self'), machine: machineCpuMs() };
     const started = Date.now();
     child.go();
     const stream = await runMutationStream(streamSpec);
@@ -416,10 +423,14 @@ export async function runSubscriptions(options: BenchOptions, progress: (message
     const cpuPercent = (before: number, after: number) => round(((after - before) / wallMs) * 100, 0);
     const machineAfter = machineCpuMs();
     const gatewayCpuMs = cpuMsOf(gateway.pid) - cpuBefore.gateway;
+    const gatewaySplit = userAndSystemMs(gateway.pid);
+    const messages = Math.max(1, accountingDeliveries(received));
     const cpu = {
       gateway: cpuPercent(cpuBefore.gateway, cpuMsOf(gateway.pid)),
       // A's CPU over the stream (resolving events, the mutations, and sending) per message sent to a subscriber.
-      gatewayMicrosecondsPerDelivery: round((gatewayCpuMs * 1000) / Math.max(1, accountingDeliveries(received)), 1),
+      gatewayMicrosecondsPerDelivery: round((gatewayCpuMs * 1000) / messages, 1),
+      gatewayUserMicrosecondsPerDelivery: round(((gatewaySplit.user - cpuBefore.gatewaySplit.user) * 1000) / messages, 1),
+      gatewaySystemMicrosecondsPerDelivery: round(((gatewaySplit.system - cpuBefore.gatewaySplit.system) * 1000) / messages, 1),
       bench: cpuPercent(cpuBefore.bench, cpuMsOf('self')),
       subscribers: received.cpuPercent,
       // The machine's busy time less this run's three processes: other work on the same cores.
@@ -476,7 +487,7 @@ interface Figures {
   received: SubscribersResult;
   accounting: Accounting;
   gatewayCounters: { delivered: number; dropped: number; lag: ReturnType<typeof histogramBetween>; subgraphFetches: Record<string, ReturnType<typeof histogramBetween>>; activeAtEnd: number };
-  cpu: { gateway: number; gatewayMicrosecondsPerDelivery: number; bench: number; subscribers: number; others: number };
+  cpu: { gateway: number; gatewayMicrosecondsPerDelivery: number; gatewayUserMicrosecondsPerDelivery: number; gatewaySystemMicrosecondsPerDelivery: number; bench: number; subscribers: number; others: number };
   loadAverage: number;
 }
 
@@ -562,7 +573,7 @@ function report(figures: Figures): void {
       `  across tenants ${a.crossTenant}, unknown ${a.unknown}, repeated or out of order ${a.repeated}; errors: ${describeCounts(a.errors)}; ended during the run: ${describeCounts(a.ended)}`,
       `A's own metrics over the stream (p50 and p99 as histogram bucket bounds): ${gatewayCounters.delivered} events delivered, ${gatewayCounters.dropped} dropped; commit -> queued for a subscriber p50 <= ${gatewayCounters.lag.p50Ms} ms, p99 <= ${gatewayCounters.lag.p99Ms} ms; ${gatewayCounters.activeAtEnd} subscriptions active as the last mutation was answered`,
       `  subgraph fetches: ${Object.entries(gatewayCounters.subgraphFetches).map(([name, h]) => `${name} ${h.count} (p50 <= ${h.p50Ms} ms, p99 <= ${h.p99Ms} ms)`).join(', ')}`,
-      `CPU, % of one core during the stream: A ${figures.cpu.gateway}% (${figures.cpu.gatewayMicrosecondsPerDelivery} µs per message delivered), subscribers' process ${figures.cpu.subscribers}% (event-loop delay p99 ${received.loopDelayMs.p99} ms), benchmark process (subgraphs, mutations) ${figures.cpu.bench}%, other processes of the machine about ${figures.cpu.others}%; load average ${figures.loadAverage} as it began`,
+      `CPU, % of one core during the stream: A ${figures.cpu.gateway}% (${figures.cpu.gatewayMicrosecondsPerDelivery} µs per message delivered: ${figures.cpu.gatewayUserMicrosecondsPerDelivery} user, ${figures.cpu.gatewaySystemMicrosecondsPerDelivery} system), subscribers' process ${figures.cpu.subscribers}% (event-loop delay p99 ${received.loopDelayMs.p99} ms), benchmark process (subgraphs, mutations) ${figures.cpu.bench}%, other processes of the machine about ${figures.cpu.others}%; load average ${figures.loadAverage} as it began`,
       '',
       ...Object.values(targets).map((t) => `${verdict(t.pass)}  ${t.target}: ${t.value}`),
       '',
