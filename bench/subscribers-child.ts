@@ -1,8 +1,8 @@
 // The subscribers of --subscriptions in a process of their own, so that receiving and recording events shares no
 // event loop with the subgraphs or the mutations. SUBSCRIBERS_SPEC names a JSON file (a SubscribersSpec) written by
 // bench/subscriptions.ts. It prints OPENED once its connections are open, starts measuring at a line "go", and at
-// a line "stop <expected deliveries>" waits for them (bounded), prints its RESULT line and exits.
-import { readFileSync } from 'node:fs';
+// a line "stop <expected deliveries>" waits for them (bounded), writes its result and exits.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { requiredEnv } from './serve-child';
 import { GO_LINE, OPENED_LINE_PREFIX, RESULT_LINE_PREFIX, runSubscribers, STOP_LINE_PREFIX, type SubscribersSpec } from './subscribers';
@@ -30,7 +30,8 @@ async function main(): Promise<void> {
     go,
     stop,
   });
-  process.stdout.write(`${RESULT_LINE_PREFIX}${JSON.stringify(result)}\n`);
+  writeFileSync(spec.resultPath, JSON.stringify(result));
+  process.stdout.write(`${RESULT_LINE_PREFIX}${spec.resultPath}\n`);
 }
 
 main().then(

@@ -5,7 +5,10 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { round } from './measure';
 
-/** Lines of the child's protocol: it prints OPENED and RESULT lines, and reads "go" and "stop <expected>". */
+/**
+ * Lines of the child's protocol: it prints OPENED and RESULT lines, and reads "go" and "stop <expected>". Its result
+ * (some hundred KB) goes to a file, RESULT naming it.
+ */
 export const OPENED_LINE_PREFIX = 'OPENED ';
 export const RESULT_LINE_PREFIX = 'RESULT ';
 export const GO_LINE = 'go';
@@ -24,6 +27,8 @@ export interface SubscribersSpec {
   openMarginMs: number;
   /** After "stop": the longest wait for the deliveries still expected. */
   drainMs: number;
+  /** Where the result is written. */
+  resultPath: string;
 }
 
 export interface OpenedReport {

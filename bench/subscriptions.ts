@@ -175,6 +175,15 @@ interface SubscribersChild {
   kill(): void;
 }
 
+/** A promise with its resolve and reject at hand; a rejection nobody awaits is not unhandled. */
+function promised<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<T>((onResolve, onReject) => ((resolve = onResolve), (reject = onReject)));
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
 /** Starts bench/subscribers-child.ts with the spec in a file (a thousand tokens do not fit an environment variable). */
 function startSubscribersChild(specPath: string, spec: SubscribersSpec): SubscribersChild {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'subscribers-child.ts')], {
@@ -185,13 +194,17 @@ function startSubscribersChild(specPath: string, spec: SubscribersSpec): Subscri
   killOnExit(child);
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-4000)));
-  let onOpened: (report: OpenedReport) => void;
-  let onResult: (result: SubscribersResult) => void;
-  const opened = new Promise<OpenedReport>((resolve) => (onOpened = resolve));
-  const result = new Promise<SubscribersResult>((resolve) => (onResult = resolve));
+  const opened = promised<OpenedReport>();
+  const result = promised<SubscribersResult>();
   createInterface({ input: child.stdout! }).on('line', (line) => {
-    if (line.startsWith(OPENED_LINE_PREFIX)) onOpened(JSON.parse(line.slice(OPENED_LINE_PREFIX.length)) as OpenedReport);
-    else if (line.startsWith(RESULT_LINE_PREFIX)) onResult(JSON.parse(line.slice(RESULT_LINE_PREFIX.length)) as SubscribersResult);
+    try {
+      if (line.startsWith(OPENED_LINE_PREFIX)) opened.resolve(JSON.parse(line.slice(OPENED_LINE_PREFIX.length)) as OpenedReport);
+      else if (line.startsWith(RESULT_LINE_PREFIX)) result.resolve(JSON.parse(readFileSync(spec.resultPath, 'utf8')) as SubscribersResult);
+    } catch (error) {
+      const failure = new Error(`the subscribers' process printed what could not be read: ${(error as Error).message}`);
+      opened.reject(failure);
+      result.reject(failure);
+    }
   });
   const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`the subscribers' process exited with code ${code}:\n${stderr}`))));
   exited.catch(() => undefined);
@@ -207,11 +220,11 @@ function startSubscribersChild(specPath: string, spec: SubscribersSpec): Subscri
   let resultBounded: Promise<SubscribersResult> | undefined;
   return {
     pid: child.pid!,
-    opened: bounded(opened, openMs, 'open their connections'),
+    opened: bounded(opened.promise, openMs, 'open their connections'),
     go: () => void child.stdin!.write(`${GO_LINE}\n`),
     stop: (expected) => {
       child.stdin!.write(`${STOP_LINE_PREFIX}${expected}\n`);
-      resultBounded = bounded(result, spec.drainMs + 60_000, 'report');
+      resultBounded = bounded(result.promise, spec.drainMs + 60_000, 'report');
     },
     get result() {
       if (!resultBounded) throw new Error('the subscribers have not been told to stop');
@@ -386,6 +399,7 @@ export async function runSubscriptions(options: BenchOptions, progress: (message
       openPerSecond: OPEN_PER_SECOND,
       openMarginMs: OPEN_MARGIN_MS,
       drainMs: DRAIN_MS,
+      resultPath: join(workDir, 'subscribers-result.json'),
     };
     const specPath = join(workDir, 'subscribers.json');
     writeFileSync(specPath, JSON.stringify(spec), { mode: 0o600 });
