@@ -100,8 +100,8 @@ export async function createGateway(config: GatewayConfig, logger: Logger = crea
       logger,
       hideSuggestions: production,
       maxBodyBytes: MAX_BODY_BYTES,
-      onDelivered: (lagMs) => {
-        metrics.subscriptionEvents.inc({ outcome: 'delivered' });
+      onDelivered: (lagMs, count) => {
+        metrics.subscriptionEvents.inc({ outcome: 'delivered' }, count);
         metrics.subscriptionDeliveryLag.observe(lagMs / 1000);
       },
       onDropped: () => metrics.subscriptionEvents.inc({ outcome: 'dropped' }),

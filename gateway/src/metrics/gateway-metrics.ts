@@ -83,13 +83,13 @@ export class GatewayMetrics {
     });
     this.subscriptionEvents = new Counter({
       name: 'palisade_gateway_subscription_events_total',
-      help: 'Events for subscribers by outcome (delivered; dropped: a subscriber fell behind and was cut off)',
+      help: 'Events for subscribers by outcome (delivered; dropped: a subscriber fell behind, or the gateway fell behind resolving its events, and was cut off)',
       labelNames: ['outcome'],
       registers: [this.registry],
     });
     this.subscriptionDeliveryLag = new Histogram({
       name: 'palisade_gateway_subscription_delivery_lag_seconds',
-      help: 'From a change being committed to its event being queued for a subscriber',
+      help: 'From a change being committed to its event being queued for its subscribers (once per event and group of subscribers that share its answer)',
       buckets: LATENCY_BUCKETS_SECONDS,
       registers: [this.registry],
     });

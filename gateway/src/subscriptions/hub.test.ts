@@ -27,7 +27,7 @@ function testSource() {
   return { source, emit };
 }
 
-function hubFor(options: { queueLength?: number; perCaller?: number; resolve?: (id: string) => unknown } = {}) {
+function hubFor(options: { queueLength?: number; backlogPerGroup?: number; perCaller?: number; resolve?: (id: string) => unknown } = {}) {
   const resolutions: string[] = [];
   const ended: string[] = [];
   const dropped: string[] = [];
@@ -48,6 +48,7 @@ function hubFor(options: { queueLength?: number; perCaller?: number; resolve?: (
     hideSuggestions: false,
     limits: { user: { perConnection: 10, perCaller: options.perCaller ?? 10, connectionsPerCaller: 10 }, script: { perConnection: 10, perCaller: 10, connectionsPerCaller: 10 }, partner: { perConnection: 1, perCaller: 1, connectionsPerCaller: 1 } },
     queueLength: options.queueLength ?? 100,
+    backlogPerGroup: options.backlogPerGroup,
     replayWindowSeconds: 600,
     onDropped: (reason) => dropped.push(reason),
   });
@@ -151,6 +152,34 @@ describe('the subscription hub', () => {
     const fresh = hub.register(subscription('acme', 'fresh'));
     emit();
     expect(await take(fresh.stream, 1)).toHaveLength(1);
+  });
+
+  it('ends the subscribers of a group whose events arrive faster than they are resolved, telling them to reload, rather than hold ever more', async () => {
+    const pending: Array<() => void> = [];
+    const { hub, emit, ended, dropped, resolutions } = hubFor({
+      backlogPerGroup: 3,
+      resolve: (id) => new Promise((resolve) => pending.push(() => resolve({ id, thing: { uid: 't-1', name: 'one' } }))),
+    });
+    await hub.start();
+    const alice = hub.register(subscription('acme', 'alice'));
+    const bob = hub.register(subscription('acme', 'bob'));
+    for (let i = 0; i < 4; i++) emit();
+    for (const stream of [alice.stream, bob.stream]) {
+      const got: Delivery[] = [];
+      for await (const delivery of stream) got.push(delivery);
+      expect(got).toEqual([{ result: { errors: [expect.objectContaining({ extensions: { code: 'SUBSCRIPTION_OVERLOADED' } })] } }]);
+    }
+    expect(ended).toEqual(['gateway fell behind', 'gateway fell behind']);
+    expect(dropped).toEqual(['overloaded', 'overloaded']);
+    // Nothing more is taken on for the ended group; a new subscriber starts afresh once the gateway catches up.
+    emit();
+    for (const finish of pending.splice(0)) finish();
+    const fresh = hub.register(subscription('acme', 'carol'));
+    emit();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    for (const finish of pending.splice(0)) finish();
+    expect((await take(fresh.stream, 1))[0].eventId).toBe('t-1:6');
+    expect(resolutions).toHaveLength(4);
   });
 
   it('bounds subscriptions per caller, and frees the place when one ends', async () => {

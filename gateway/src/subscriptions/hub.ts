@@ -21,7 +21,10 @@ export interface SubscriptionHubOptions extends Pick<SubscriptionsConfig, 'limit
   logger: Logger;
   /** Production: no "Did you mean ...?" in any message. */
   hideSuggestions: boolean;
-  onDelivered?: (lagMs: number) => void;
+  /** Events one group may have heard and not yet delivered (BACKLOG_PER_GROUP when not given). */
+  backlogPerGroup?: number;
+  /** An event queued for `count` subscribers of a group, `lagMs` after it was committed. */
+  onDelivered?: (lagMs: number, count: number) => void;
   onDropped?: (reason: string) => void;
   onActiveChange?: (kind: ClientKind, delta: 1 | -1) => void;
 }
@@ -47,6 +50,8 @@ interface Group {
   /** Resolutions in flight (at most RESOLVING_PER_GROUP), and those waiting for a place, in arrival order. */
   resolving: number;
   waiting: Array<() => void>;
+  /** Events heard and not yet delivered: at most backlogPerGroup, or the group is ended. */
+  backlog: number;
 }
 
 interface Subscriber {
@@ -70,6 +75,11 @@ const REPLAY_CAPACITY = 10_000;
  * round trips). A few at once keep up; the bound keeps one group's burst from flooding the subgraphs.
  */
 export const RESOLVING_PER_GROUP = 8;
+/**
+ * Events a group may have heard and not yet delivered. A burst (an ingested batch opening hundreds of incidents)
+ * fits; a gateway that stays behind for longer ends the group's subscribers instead of holding ever more events.
+ */
+export const BACKLOG_PER_GROUP = 1_000;
 
 /**
  * Serves subscriptions from change events. Each event is resolved once per group of subscribers that would get
@@ -188,6 +198,12 @@ export class SubscriptionHub {
    * the group's earlier events: resolutions overlap, deliveries keep the order in which events arrived.
    */
   private schedule(group: Group, event: ChangeEvent, audience: () => Iterable<Subscriber>): void {
+    if (group.subscribers.size === 0) return;
+    if (group.backlog >= (this.options.backlogPerGroup ?? BACKLOG_PER_GROUP)) {
+      this.overloaded(group);
+      return;
+    }
+    group.backlog += 1;
     const resolution = this.withPlace(group, () => this.resolve(group, event));
     // Awaited in order below; until then a failure must not count as unhandled.
     resolution.catch(() => undefined);
@@ -195,9 +211,27 @@ export class SubscriptionHub {
       .then(async () => {
         const delivery = await resolution;
         if (!delivery) return;
-        for (const subscriber of audience()) this.deliver(subscriber, delivery, event);
+        let delivered = 0;
+        for (const subscriber of audience()) if (this.deliver(subscriber, delivery)) delivered += 1;
+        if (delivered > 0) this.options.onDelivered?.(Date.now() - Date.parse(event.at), delivered);
       })
-      .catch((error: unknown) => this.options.logger.error({ err: error, eventId: event.id }, 'a change event could not be resolved for its subscribers'));
+      .catch((error: unknown) => this.options.logger.error({ err: error, eventId: event.id }, 'a change event could not be resolved for its subscribers'))
+      .finally(() => (group.backlog -= 1));
+  }
+
+  /**
+   * The group's events arrive faster than the gateway resolves them: rather than holding ever more of them, its
+   * subscribers are ended and told to reload; nothing is skipped silently.
+   */
+  private overloaded(group: Group): void {
+    this.options.logger.warn({ topic: group.topic, subscribers: group.subscribers.size, backlog: group.backlog }, 'subscriptions fell behind resolving change events; ending them');
+    for (const subscriber of [...group.subscribers]) {
+      this.options.onDropped?.('overloaded');
+      this.endWith(subscriber, 'gateway fell behind', {
+        message: `The gateway fell ${group.backlog} events behind resolving this subscription's changes and ended it; load the current state and subscribe again`,
+        extensions: { code: 'SUBSCRIPTION_OVERLOADED' },
+      });
+    }
   }
 
   /** Runs `work` once fewer than RESOLVING_PER_GROUP of the group's resolutions are in flight; places are taken in order. */
@@ -216,6 +250,8 @@ export class SubscriptionHub {
 
   /** The event as the group may see it; undefined when it is not for them (the event query answered null). */
   private async resolve(group: Group, event: ChangeEvent): Promise<Delivery | undefined> {
+    // Every subscriber left (or was ended) while this waited for its place.
+    if (group.subscribers.size === 0) return undefined;
     const request = new GatewayRequest(`event-${event.id}`, 'POST', {}, 1);
     request.principal = group.principal;
     const operation = new OperationRequest(request, { query: group.query.text, operationName: group.operationName, variables: { ...group.variables, [EVENT_ID_VARIABLE]: event.id } });
@@ -233,17 +269,16 @@ export class SubscriptionHub {
     return { eventId: event.id, result: errors.length > 0 ? { ...answer, errors } : answer };
   }
 
-  private deliver(subscriber: Subscriber, delivery: Delivery, event: ChangeEvent): void {
-    if (subscriber.ended) return;
-    if (!subscriber.queue.push(delivery)) {
-      this.options.onDropped?.('slow_client');
-      this.endWith(subscriber, 'fell behind', {
-        message: `The client fell ${this.options.queueLength} events behind and was cut off; read faster, or subscribe with a narrower filter`,
-        extensions: { code: 'SUBSCRIBER_TOO_SLOW' },
-      });
-      return;
-    }
-    this.options.onDelivered?.(Date.now() - Date.parse(event.at));
+  /** Queues a delivery for one subscriber; false when it had ended, or fell behind and is ended now. */
+  private deliver(subscriber: Subscriber, delivery: Delivery): boolean {
+    if (subscriber.ended) return false;
+    if (subscriber.queue.push(delivery)) return true;
+    this.options.onDropped?.('slow_client');
+    this.endWith(subscriber, 'fell behind', {
+      message: `The client fell ${this.options.queueLength} events behind and was cut off; read faster, or subscribe with a narrower filter`,
+      extensions: { code: 'SUBSCRIBER_TOO_SLOW' },
+    });
+    return false;
   }
 
   private endWith(subscriber: Subscriber, reason: string, error: FormattedExecutionResult['errors'] extends readonly (infer E)[] | undefined ? E | undefined : never): void {
@@ -289,6 +324,7 @@ export class SubscriptionHub {
         chain: Promise.resolve(),
         resolving: 0,
         waiting: [],
+        backlog: 0,
       };
       this.groups.set(key, group);
       let groups = this.byTopic.get(topic);

@@ -19,7 +19,7 @@ export interface SubscriptionsOptions {
   logger: Logger;
   hideSuggestions: boolean;
   maxBodyBytes: number;
-  onDelivered?: (lagMs: number) => void;
+  onDelivered?: (lagMs: number, count: number) => void;
   onDropped?: (reason: string) => void;
   onActiveChange?: (kind: ClientKind, delta: 1 | -1) => void;
 }
