@@ -17,6 +17,15 @@ export interface Principal {
   clientId?: string;
 }
 
+/**
+ * Whom budgets and bounds count as one caller, within its tenant: a person by subject, whichever application
+ * their token was issued to (every analyst's token of one frontend names the same client), and a script or
+ * partner by its client, or its subject when the token names none.
+ */
+export function callerOf(principal: Principal): string {
+  return principal.kind === 'user' ? principal.sub : (principal.clientId ?? principal.sub);
+}
+
 /** The header that carries the principal from the gateway to the subgraphs. */
 export const PRINCIPAL_HEADER = 'x-palisade-principal';
 

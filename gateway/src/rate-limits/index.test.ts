@@ -46,14 +46,26 @@ describe('useRateLimits', () => {
     expect(refused.body).toEqual({ errors: [expect.objectContaining({ extensions: { code: 'RATE_LIMITED', limit: 'requests', retryAfterSeconds: 30 } })] });
   });
 
-  it('keeps budgets apart per tenant and per client', async () => {
-    let who = principal({ clientId: 'app-1' });
+  it('keeps budgets apart per tenant and per client of a script', async () => {
+    let who = principal({ kind: 'script', sub: 'svc-1', clientId: 'app-1' });
     const { run } = rateLimited(config({ requests: 1 }), { who: () => who });
     expect((await run({ query: '{ cheap }' })).status).toBe(200);
     expect((await run({ query: '{ cheap }' })).status).toBe(429);
-    who = principal({ clientId: 'app-2' });
+    // Another token of the same client shares its budget.
+    who = principal({ kind: 'script', sub: 'svc-2', clientId: 'app-1' });
+    expect((await run({ query: '{ cheap }' })).status).toBe(429);
+    who = principal({ kind: 'script', sub: 'svc-1', clientId: 'app-2' });
     expect((await run({ query: '{ cheap }' })).status).toBe(200);
-    who = principal({ clientId: 'app-1', tenant: 'globex' });
+    who = principal({ kind: 'script', sub: 'svc-1', clientId: 'app-1', tenant: 'globex' });
+    expect((await run({ query: '{ cheap }' })).status).toBe(200);
+  });
+
+  it('gives each person a budget of their own, though every analyst uses the same frontend (the same client)', async () => {
+    let who = principal({ sub: 'usr-acme-00001', clientId: 'soc-console' });
+    const { run } = rateLimited(config({ requests: 1 }), { who: () => who });
+    expect((await run({ query: '{ cheap }' })).status).toBe(200);
+    expect((await run({ query: '{ cheap }' })).status).toBe(429);
+    who = principal({ sub: 'usr-acme-00002', clientId: 'soc-console' });
     expect((await run({ query: '{ cheap }' })).status).toBe(200);
   });
 

@@ -1,5 +1,5 @@
 import { OperationTypeNode } from 'graphql';
-import type { Principal } from '../../../lib/principal';
+import { callerOf } from '../../../lib/principal';
 import { refusal } from '../pipeline/errors';
 import type { GatewayPlugin } from '../pipeline/plugin';
 import type { GatewayRequest } from '../pipeline/request';
@@ -62,9 +62,4 @@ export function useRateLimits(config: RateLimitsConfig, limiter: RateLimiter): G
       hold(operation.request, admitted.release);
     },
   };
-}
-
-/** The caller a budget belongs to: a tenant's client, or its subject when the token names no client. */
-function callerOf(principal: Principal): string {
-  return principal.clientId ?? principal.sub;
 }

@@ -1,7 +1,7 @@
 import type { GraphQLError } from 'graphql';
 import type { Logger } from '../../../lib/logger';
 import { refusal } from '../pipeline/errors';
-import type { Principal } from '../../../lib/principal';
+import { callerOf, type Principal } from '../../../lib/principal';
 import type { RateLimitDecision, RateLimitStore } from './rate-limit-store';
 
 export interface RateLimitBudget {
@@ -63,7 +63,7 @@ export class RateLimiter {
 }
 
 function keyOf(principal: Principal): string {
-  return `${principal.tenant}:${principal.clientId ?? principal.sub}`;
+  return `${principal.tenant}:${callerOf(principal)}`;
 }
 
 /** IETF RateLimit header fields (draft-ietf-httpapi-ratelimit-headers). */

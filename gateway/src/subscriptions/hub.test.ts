@@ -56,7 +56,7 @@ function hubFor(options: { queueLength?: number; backlogPerGroup?: number; perCa
 }
 
 function subscription(tenant = 'acme', sub = 'alice') {
-  return preparedOperation(SUBSCRIPTION, { schema: SCHEMA, principal: principal({ tenant, sub, scopes: ['things:read'] }) });
+  return preparedOperation(SUBSCRIPTION, { schema: SCHEMA, principal: principal({ tenant, sub, clientId: 'soc-console', scopes: ['things:read'] }) });
 }
 
 async function take(stream: AsyncIterable<Delivery>, count: number): Promise<Delivery[]> {
@@ -190,6 +190,9 @@ describe('the subscription hub', () => {
     expect(() => hub.register(subscription())).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: 'SUBSCRIPTION_LIMIT_EXCEEDED', limit: 'perCaller' }) }));
     first.end('completed by the client');
     expect(() => hub.register(subscription())).not.toThrow();
+    // Another analyst on the same frontend (a token naming the same client) has places of their own.
+    const colleague = preparedOperation(SUBSCRIPTION, { schema: SCHEMA, principal: principal({ tenant: 'acme', sub: 'bob', clientId: 'soc-console', scopes: ['things:read'] }) });
+    expect(() => hub.register(colleague)).not.toThrow();
   });
 
   it('replays what a resuming subscriber missed, or tells it the window has passed', async () => {

@@ -2,7 +2,7 @@ import { GraphQLError, type FormattedExecutionResult } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import type { ChangeEvent, ChangeSource } from '../../../lib/change-events/change-event';
 import type { Logger } from '../../../lib/logger';
-import type { ClientKind, Principal } from '../../../lib/principal';
+import { callerOf, type ClientKind, type Principal } from '../../../lib/principal';
 import { formatError, refusal } from '../pipeline/errors';
 import { GatewayRequest, OperationRequest, type OperationResult } from '../pipeline/request';
 import type { SubscriptionLimits, SubscriptionsConfig } from './config';
@@ -113,7 +113,7 @@ export class SubscriptionHub {
     if (this.closed) throw refusal('The gateway is shutting down; subscribe again to another replica', 'SERVICE_UNAVAILABLE', { status: 503 });
     const principal = operation.principal;
     const limits = this.limitsOf(principal.kind);
-    const caller = callerOf(principal);
+    const caller = tenantCallerOf(principal);
     if ((this.perCaller.get(caller) ?? 0) >= limits.perCaller) {
       throw refusal(`At most ${limits.perCaller} subscriptions per ${principal.kind} caller; end one first`, 'SUBSCRIPTION_LIMIT_EXCEEDED', { status: 429 }, { limit: 'perCaller', maximum: limits.perCaller });
     }
@@ -151,7 +151,7 @@ export class SubscriptionHub {
    * over its kind's bound is refused.
    */
   openConnection(principal: Principal): () => void {
-    const caller = callerOf(principal);
+    const caller = tenantCallerOf(principal);
     const { connectionsPerCaller } = this.limitsOf(principal.kind);
     const open = this.connectionsPerCaller.get(caller) ?? 0;
     if (open >= connectionsPerCaller) {
@@ -345,8 +345,9 @@ function topicOf(field: string, tenant: string): string {
   return `${tenant}\u0000${field}`;
 }
 
-function callerOf(principal: Principal): string {
-  return `${principal.tenant}\u0000${principal.clientId ?? principal.sub}`;
+/** A caller within its tenant, as subscription bounds count it. */
+function tenantCallerOf(principal: Principal): string {
+  return `${principal.tenant}\u0000${callerOf(principal)}`;
 }
 
 function unauthenticated() {
