@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEVELOPMENT_AUDIENCE, DEVELOPMENT_ISSUER } from '../gateway/src/authentication/config';
-import { loadOrCreateDevelopmentKey, signDevelopmentToken } from '../gateway/src/authentication/development-key';
+import { DEVELOPMENT_AUDIENCE, DEVELOPMENT_ISSUER } from '../lib/authentication/config';
+import { loadOrCreateDevelopmentKey, signDevelopmentToken } from '../lib/authentication/development-key';
 import { withoutSecurityPurpose } from '../gateway/src/authorization/requirements';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process';
 import { BENCH_PRINCIPAL } from './principal-data-source';

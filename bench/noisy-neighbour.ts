@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { Kind, parse, type OperationDefinitionNode } from 'graphql';
-import { signDevelopmentToken } from '../gateway/src/authentication/development-key';
+import { signDevelopmentToken } from '../lib/authentication/development-key';
 import { DEFAULT_MAX_COST } from '../gateway/src/cost/config';
 import { readCostDirectives } from '../gateway/src/cost/cost-directives';
 import { estimateCost } from '../gateway/src/cost/estimate-cost';

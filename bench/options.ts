@@ -26,6 +26,10 @@ export interface BenchOptions {
   rate: number;
   /** --subscriptions: subscribers, split across both tenants. */
   subscribers: number;
+  /** Instead: ingestion's events per second and ingest-to-visible latency. */
+  ingest: boolean;
+  /** Events per class of an --ingest throughput run. */
+  events: number;
 }
 
 /** Seconds per phase of --noisy-neighbour when --duration is not given: a short run. */
@@ -66,10 +70,17 @@ Usage: npm run bench -- [options]
                       per idle subscription, deliveries missed, deliveries across tenants; over NATS JetStream
                       when NATS_URL is set (a stream of its own, deleted afterwards), else the incidents
                       subgraph's own change stream (bench/results/subscriptions.json)
+  --ingest            instead: ingestion. Events per second from the intake to committed, per class (Device
+                      Inventory Info into assets, Detection Finding into incidents, User Inventory Info into
+                      identity), through HTTP (the embedded path) and, with NATS_URL, through NATS JetStream;
+                      stored entities counted at the end; then ingest-to-visible latency through the gateway
+                      (a new user every 250 ms until UserProfile shows it) for --duration seconds while device
+                      events flow at half the measured rate (bench/results/ingest.json)
+  --events <n>        events per class of an --ingest run                       (default 20000)
 
 Set DATABASE_URL to run identity on PostgreSQL (a fresh database, dropped afterwards), and REDIS_URL to
 run A in its production configuration. Results: bench/results/latest.json, scaling.json, soak.json,
-noisy-neighbour.json or subscriptions.json.`;
+noisy-neighbour.json, subscriptions.json or ingest.json.`;
 
 export class UsageError extends Error {}
 
@@ -92,6 +103,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions | undefined {
       subscriptions: { type: 'boolean' },
       rate: { type: 'string' },
       subscribers: { type: 'string' },
+      ingest: { type: 'boolean' },
+      events: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -101,6 +114,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions | undefined {
   const subscriptions = values.subscriptions ?? false;
   if (subscriptions && (values.scaling || values.soak !== undefined || noisyNeighbour)) throw new UsageError('--subscriptions is a run of its own; leave out --scaling, --soak and --noisy-neighbour');
   if (!subscriptions && (values.rate !== undefined || values.subscribers !== undefined)) throw new UsageError('--rate and --subscribers belong to --subscriptions');
+  if (values.ingest && (values.scaling || values.soak !== undefined || noisyNeighbour || subscriptions)) throw new UsageError('--ingest is a run of its own; leave out --scaling, --soak, --noisy-neighbour and --subscriptions');
+  if (!values.ingest && values.events !== undefined) throw new UsageError('--events belongs to --ingest');
   const subscribers = positiveInt('subscribers', values.subscribers, SUBSCRIPTIONS_SUBSCRIBERS);
   if (subscribers < 2) throw new UsageError(`--subscribers must be at least 2 (one per tenant), got ${values.subscribers}`);
   return {
@@ -118,6 +133,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions | undefined {
     subscriptions,
     rate: positive('rate', values.rate, SUBSCRIPTIONS_RATE),
     subscribers,
+    ingest: values.ingest ?? false,
+    events: positiveInt('events', values.events, 20_000),
   };
 }
 

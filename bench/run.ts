@@ -6,6 +6,7 @@ import type { GatewayProcess } from './gateway-process';
 import { GATEWAY_LABELS, palisadeMode, prepareTokenAndJwks, SAMPLE_MANIFEST_PATH, startPalisade, startStockGateway, GATEWAY_NOTES, isPalisade, writeStockSupergraph, type GatewayKey } from './gateways';
 import { checkTarget, measure, round, summarize, type Measurement, type RunSettings, type Summary, type Target } from './measure';
 import { parseBenchOptions, USAGE, UsageError, type BenchOptions } from './options';
+import { runIngest } from './ingest';
 import { runNoisyNeighbour } from './noisy-neighbour';
 import { machine, RESULTS_DIR, table, writeJson } from './report';
 import { runScaling } from './scaling';
@@ -183,7 +184,8 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  if (options.soakSeconds > 0) await runSoak(options, progress);
+  if (options.ingest) await runIngest(options, progress);
+  else if (options.soakSeconds > 0) await runSoak(options, progress);
   else if (options.noisyNeighbour) await runNoisyNeighbour(options, progress);
   else if (options.subscriptions) await runSubscriptions(options, progress);
   else await (options.scaling ? runScaling(options, progress) : runComparison(options));

@@ -10,7 +10,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect as connectNats } from '@nats-io/transport-node';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { signDevelopmentToken } from '../gateway/src/authentication/development-key';
+import { signDevelopmentToken } from '../lib/authentication/development-key';
 import { apiSchemaFromSupergraph } from '../gateway/src/persisted-operations/api-schema';
 import { buildManifest, serializeManifest } from '../gateway/src/persisted-operations/build-manifest';
 import { readChangesLocation } from '../lib/change-events/nats';

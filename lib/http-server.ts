@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { ConfigError } from './errors';
 import type { Logger } from './logger';
 
 /** What /readyz reports: ready when every check passed; each check names its state. */
@@ -10,7 +11,7 @@ export interface Readiness {
   checks: Record<string, string>;
 }
 
-/** A handler of one more path beside /graphql, /healthz and /readyz (a subgraph's change stream). */
+/** A handler of one more path beside /graphql, /healthz and /readyz (a subgraph's change stream, its /ingest/<class_uid>). */
 export type RouteHandler = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
 
 export interface GraphQLHttpOptions<TContext extends BaseContext> {
@@ -157,6 +158,16 @@ export async function listen(server: Server, port: number, host: string): Promis
   return server.address() as AddressInfo;
 }
 
+/** listen(), where a port already taken is a ConfigError naming the variable that moves it. */
+export async function listenOn(server: Server, port: number, host: string, variable: string): Promise<AddressInfo> {
+  try {
+    return await listen(server, port, host);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new ConfigError(variable, `port ${port} is already in use on ${host}; stop what listens there, or set ${variable} to another port`);
+    throw error;
+  }
+}
+
 /** How long a stopping server waits for requests in flight before it cuts their connections. */
 export const SHUTDOWN_DEADLINE_MS = 20_000;
 
@@ -227,8 +238,8 @@ function graphQLErrorBody(message: string, code: string) {
   return { errors: [{ message, extensions: { code } }] };
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
+export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  response.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   response.end(text);
 }

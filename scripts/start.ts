@@ -6,12 +6,13 @@ import { createInterface } from 'node:readline';
 import { readNodeEnv, readPort } from '../lib/config';
 import { ConfigError } from '../lib/errors';
 import { readPrincipalSecret } from '../lib/principal';
-import { readAuthConfig } from '../gateway/src/authentication/config';
-import { signDevelopmentToken } from '../gateway/src/authentication/development-key';
+import { readAuthConfig } from '../lib/authentication/config';
+import { signDevelopmentToken } from '../lib/authentication/development-key';
+import { INGEST_SCOPE } from '../lib/ingestion/delivery';
 import { readableLine } from './readable-logs';
 
 /**
- * `npm start`: runs the three subgraphs and the gateway, each as its own process from its own index.ts,
+ * `npm start`: runs the three subgraphs, the gateway and the intake, each as its own process from its own index.ts,
  * on the embedded stores unless DATABASE_URL / MONGODB_URL are set, with demo data. Ctrl-C stops them all.
  * PORT moves the gateway; the subgraphs keep their ports. In a terminal the services' JSON lines are shown as
  * readable lines; piped, or in production, they pass through as JSON.
@@ -30,6 +31,7 @@ const SERVICES: ServiceSpec[] = [
   { name: 'assets', entry: 'subgraphs/assets/src/index.ts', port: 4002, metricsPort: 9402 },
   { name: 'incidents', entry: 'subgraphs/incidents/src/index.ts', port: 4003, metricsPort: 9403 },
   { name: 'gateway', entry: 'gateway/src/index.ts', port: gatewayPort(), metricsPort: 9400 },
+  { name: 'ingest', entry: 'ingest/src/index.ts', port: 4004, metricsPort: 9404 },
 ];
 
 /** PORT, for the gateway; a bad value is one line naming it, before anything starts. */
@@ -46,6 +48,13 @@ function gatewayPort(): number {
 const DEMO_SUBJECT = 'usr-acme-00001';
 const DEMO_TENANT = 'acme';
 const DEMO_SCOPES = ['identity:read', 'pii:read', 'assets:read', 'vulnerabilities:read', 'incidents:read'];
+/** The sample OCSF events of the classes the intake takes, in the order they build on each other. */
+const SAMPLE_EVENT_FILES = [
+  'examples/ocsf/user-inventory.ndjson',
+  'examples/ocsf/device-inventory.ndjson',
+  'examples/ocsf/vulnerability-findings.ndjson',
+  'examples/ocsf/detection-findings.ndjson',
+];
 
 /** Defaults of the demo that the environment can override: the sample trusted documents, enforced. */
 const DEMO_ENVIRONMENT = { PERSISTED_QUERIES: 'schema/persisted-queries', PERSISTED_QUERIES_MODE: 'enforce' };
@@ -135,21 +144,25 @@ async function developmentTokenHelp(): Promise<string> {
   if (auth.keySource.kind !== 'development') {
     return 'The gateway verifies tokens against your JWKS (JWKS_URL or JWKS_FILE): export a token from your identity provider as TOKEN.';
   }
-  const token = await signDevelopmentToken({
-    directory: auth.keySource.directory,
-    issuer: auth.issuer,
-    audience: auth.audience,
-    sub: DEMO_SUBJECT,
-    tenant: DEMO_TENANT,
-    scopes: DEMO_SCOPES,
-  });
+  const { directory } = auth.keySource;
+  const sign = (sub: string, scopes: string[], kind?: 'script', clientId?: string) =>
+    signDevelopmentToken({ directory, issuer: auth.issuer, audience: auth.audience, sub, tenant: DEMO_TENANT, scopes, kind, clientId });
   return [
     `A development token (sub ${DEMO_SUBJECT}, tenant ${DEMO_TENANT}, scopes "${DEMO_SCOPES.join(' ')}"):`,
     '',
-    `  export TOKEN=${token}`,
+    `  export TOKEN=${await sign(DEMO_SUBJECT, DEMO_SCOPES)}`,
+    '',
+    `A token to send events with (a script of tenant ${DEMO_TENANT}, scope "${INGEST_SCOPE}"):`,
+    '',
+    `  export INGEST_TOKEN=${await sign('svc-sample-producer', [INGEST_SCOPE], 'script', 'sample-producer')}`,
     '',
     'Make more with: npm run token -- --sub <user> --tenant <acme|globex> --scopes "<scopes>"',
   ].join('\n');
+}
+
+/** Posts the sample events to the intake: the new users, devices and findings then show through the gateway. */
+function exampleIngestCurl(ingestUrl: string): string {
+  return `cat ${SAMPLE_EVENT_FILES.join(' ')} | curl -s ${ingestUrl} -H 'content-type: application/x-ndjson' -H "authorization: Bearer $INGEST_TOKEN" --data-binary @-`;
 }
 
 function exampleCurl(gatewayUrl: string): string {
@@ -193,6 +206,7 @@ async function main(): Promise<void> {
 
   const gateway = SERVICES.find((spec) => spec.name === 'gateway')!;
   const gatewayUrl = `http://localhost:${gateway.port}/graphql`;
+  const ingestUrl = `http://localhost:${SERVICES.find((spec) => spec.name === 'ingest')!.port}/v1/events`;
   log(
     [
       '',
@@ -201,13 +215,18 @@ async function main(): Promise<void> {
       `  GraphQL:   ${gatewayUrl}`,
       `  Explorer:  http://localhost:${gateway.port}/ in a browser (GraphiQL, with a development token in its headers)`,
       '  Subgraphs: identity :4001, assets :4002, incidents :4003 (they answer only requests signed by the gateway)',
-      '  Metrics:   :9400 (gateway), :9401 to :9403 (subgraphs), for Prometheus',
+      `  Ingest:    ${ingestUrl} (OCSF events as NDJSON, token scope ${INGEST_SCOPE})`,
+      '  Metrics:   :9400 (gateway), :9401 to :9403 (subgraphs), :9404 (ingest), for Prometheus',
       '',
       await developmentTokenHelp(),
       '',
       'Try the incident board:',
       '',
       `  ${exampleCurl(gatewayUrl)}`,
+      '',
+      'Send the sample OCSF events (users, devices, vulnerability findings, detection findings) to the intake:',
+      '',
+      `  ${exampleIngestCurl(ingestUrl)}`,
       '',
       'Press Ctrl-C to stop',
       '',

@@ -1,17 +1,18 @@
 import { parseArgs } from 'node:util';
-import { readAuthConfig } from '../gateway/src/authentication/config';
-import { signDevelopmentToken } from '../gateway/src/authentication/development-key';
+import { readAuthConfig } from '../lib/authentication/config';
+import { signDevelopmentToken } from '../lib/authentication/development-key';
 import { ConfigError } from '../lib/errors';
 import type { Principal } from '../lib/principal';
 
-const USAGE = `Prints a development JWT that the embedded gateway accepts.
+const USAGE = `Prints a development JWT that the embedded gateway and intake accept.
 
 Usage: npm run token -- --sub <subject> --tenant <tenant> [--scopes "<scope> <scope>"] [--client <client id>]
                         [--kind user|script|partner] [--expires <number>s|m|h|d]
 
   --sub       who the token is for, e.g. alice                       (required)
   --tenant    the tenant the token may read, e.g. acme               (required)
-  --scopes    space-separated scopes, e.g. "incidents:read pii:read" (default: none)
+  --scopes    space-separated scopes, e.g. "incidents:read pii:read" (default: none);
+              "ingest:write" makes a token that sends events to the intake (npm start's :4004)
   --client    the client_id claim, e.g. partner-x
   --kind      the client kind: user, script or partner               (default: user)
   --expires   lifetime such as 30m, 8h or 7d                         (default: 1h)

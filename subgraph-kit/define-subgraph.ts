@@ -14,7 +14,8 @@ import { stopOnSignals } from '../lib/service';
 import { DEFAULT_QUERY_TIMEOUT_MS, readSubgraphSettings, type SubgraphSettings } from './config';
 import { SubgraphMetrics } from './metrics';
 import { createSubgraphApollo, createSubgraphHttpServer, type SubgraphContext } from './server';
-import type { ChangeRelay } from './documents/change-relay';
+import type { ChangeRelay, ChangeRelaySettings } from './documents/change-relay';
+import { readIngestionSettings, startIngestion, type AnyEventConsumer, type IngestionSettings } from './ingestion';
 import type { StoreKind } from './store';
 import type { StoreStats } from './store-observer';
 
@@ -35,18 +36,22 @@ export interface SubgraphDefinition<TStore, TDatabase, TLoaders> {
    * request, so loaders (and their caches) are never shared between requests or tenants.
    */
   createLoaders(store: TStore, principal: Principal, metrics: SubgraphMetrics): TLoaders;
+  /** The OCSF event classes the subgraph consumes, each with its writer (see subgraph-kit/ingestion). */
+  ingestion?: ReadonlyArray<AnyEventConsumer<TStore>>;
   /**
    * For a subgraph that owns subscription fields: starts the relay that publishes the changes it commits (see
    * documents/change-relay.ts). The kit gives it the publisher: NATS JetStream when NATS_URL is set, otherwise
    * the subgraph's own change stream at /changes, which the gateway reads. The relay is nudged after every mutation.
    */
-  changes?(store: TStore, publisher: ChangePublisher, logger: Logger): ChangeRelay;
+  changes?(store: TStore, publisher: ChangePublisher, logger: Logger, settings: ChangeRelaySettings): ChangeRelay;
 }
 
 /** A subgraph's configuration: the settings every subgraph reads, and the URL of its database. */
 export interface SubgraphConfig extends SubgraphSettings {
   /** DATABASE_URL or MONGODB_URL; undefined selects the embedded store. */
   storeUrl: string | undefined;
+  /** How events arrive, for a subgraph that consumes some: NATS_URL, else the embedded intake's deliveries. */
+  ingestion: IngestionSettings;
 }
 
 /** What a service is built with; run() takes it from the environment, tests and the benchmark give it. */
@@ -66,6 +71,13 @@ export interface SubgraphOptions<TDatabase> {
   natsUrl?: string;
   /** The stream and subjects of the changes in NATS; the default stream when not given. */
   changes?: ChangesLocation;
+  /**
+   * How often the change relay looks for changes nobody nudged it about (1 s when not given). Each look is a
+   * round trip to the store; tests that count a request's round trips lengthen it.
+   */
+  changeSweepIntervalMs?: number;
+  /** How events arrive, for a subgraph that consumes some; without it, it takes none. */
+  ingestion?: IngestionSettings;
 }
 
 /**
@@ -97,11 +109,11 @@ export interface AssembledSubgraph<TLoaders> extends SubgraphService {
 async function openChangePublishing<TStore>(
   startRelay: NonNullable<SubgraphDefinition<TStore, unknown, unknown>['changes']>,
   store: TStore,
-  options: Pick<SubgraphOptions<unknown>, 'natsUrl' | 'changes' | 'principalSecret' | 'logger'>,
+  options: Pick<SubgraphOptions<unknown>, 'natsUrl' | 'changes' | 'changeSweepIntervalMs' | 'principalSecret' | 'logger'>,
 ) {
   const stream = options.natsUrl ? undefined : new ChangeStream({ secret: options.principalSecret, logger: options.logger });
   const publisher: ChangePublisher = stream ?? (await NatsChanges.connect({ url: options.natsUrl!, logger: options.logger, ...options.changes }));
-  const relay = startRelay(store, publisher, options.logger);
+  const relay = startRelay(store, publisher, options.logger, { sweepIntervalMs: options.changeSweepIntervalMs });
   return {
     relay,
     routes: stream ? { [CHANGES_PATH]: (request: IncomingMessage, response: ServerResponse) => stream.handle(request, response) } : undefined,
@@ -134,7 +146,8 @@ export function defineSubgraph<TStore, TDatabase, TLoaders>(definition: Subgraph
 
   function readConfig(env: Environment): SubgraphConfig {
     const storeUrl = definition.store.readUrl(env, name);
-    return { ...readSubgraphSettings(env, definition), storeUrl };
+    const ingestion: IngestionSettings = definition.ingestion ? readIngestionSettings(env, definition.ingestion) : { transport: 'off' };
+    return { ...readSubgraphSettings(env, definition), storeUrl, ingestion };
   }
 
   async function create(options: SubgraphOptions<TDatabase>): Promise<AssembledSubgraph<TLoaders>> {
@@ -162,16 +175,38 @@ export function defineSubgraph<TStore, TDatabase, TLoaders>(definition: Subgraph
       onMutation: changes?.relay.nudge,
     });
     await apollo.start();
-    const httpServer = createSubgraphHttpServer({ apollo, createLoaders, principalSecret: options.principalSecret, readiness: opened.readiness, logger, routes: changes?.routes });
+    const ingestion =
+      definition.ingestion && options.ingestion && options.ingestion.transport !== 'off'
+        ? startIngestion({
+            service: name,
+            consumers: definition.ingestion,
+            store: opened.store,
+            settings: options.ingestion,
+            principalSecret: options.principalSecret,
+            registry: metrics.registry,
+            logger,
+            // What a batch changed is published as soon as it is committed, as after a mutation.
+            onWritten: changes?.relay.nudge,
+          })
+        : undefined;
+    // Ingestion is reported, and never makes the subgraph unready: queries are served whatever NATS does.
+    const readiness = async () => {
+      const ready = await opened.readiness();
+      return ingestion ? { ...ready, checks: { ...ready.checks, ingestion: ingestion.state() } } : ready;
+    };
+    const routes = { ...changes?.routes, ...ingestion?.routes };
+    const httpServer = createSubgraphHttpServer({ apollo, createLoaders, principalSecret: options.principalSecret, readiness, logger, routes });
     const metricsServer = createMetricsServer(() => metrics.exposition(), logger);
     let closing: Promise<void> | undefined;
     const close = async () => {
       await Promise.all([closeServer(httpServer), closeServer(metricsServer)]);
+      // The batches in hand finish before the store they are written to closes.
+      await ingestion?.close();
       await apollo.stop();
       await changes?.close();
       await opened.close();
     };
-    return { name, httpServer, metricsServer, stats: opened.stats, apollo, createLoaders, metrics, readiness: opened.readiness, close: () => (closing ??= close()) };
+    return { name, httpServer, metricsServer, stats: opened.stats, apollo, createLoaders, metrics, readiness, close: () => (closing ??= close()) };
   }
 
   function run(env: Environment = process.env): void {

@@ -18,7 +18,7 @@ export class SubgraphMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'palisade_subgraph_' });
     this.databaseOperationDuration = new Histogram({
       name: 'palisade_subgraph_db_operation_duration_seconds',
-      help: 'Database round trips by operation (documents: find, findOne, count, aggregate, insert, update, delete, createIndexes; SQL: query, exec, and transaction for a whole transaction)',
+      help: 'Database round trips by operation (documents: find, findOne, count, aggregate, insert, update, delete, bulkWrite, createIndexes; SQL: query, exec, and transaction for a whole transaction)',
       labelNames: ['operation'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [this.registry],

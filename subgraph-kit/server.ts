@@ -65,7 +65,7 @@ export interface SubgraphHttpOptions<TLoaders> {
   principalSecret: Buffer;
   readiness: () => Promise<Readiness>;
   logger: Logger;
-  /** More paths served beside /graphql (the change stream). */
+  /** More paths served beside /graphql: the change stream, the embedded intake's /ingest/<class_uid>. */
   routes?: Readonly<Record<string, RouteHandler>>;
 }
 

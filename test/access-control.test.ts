@@ -2,8 +2,8 @@ import { createHmac, createPublicKey, randomBytes, type JsonWebKey } from 'node:
 import { generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { DEMO_EPOCH, generateDemoData } from '../demo-data';
 import { PRINCIPAL_HEADER, signPrincipal, type Principal } from '../lib/principal';
-import { DEVELOPMENT_AUDIENCE, DEVELOPMENT_ISSUER } from '../gateway/src/authentication/config';
-import { loadOrCreateDevelopmentKey, type DevelopmentKey } from '../gateway/src/authentication/development-key';
+import { DEVELOPMENT_AUDIENCE, DEVELOPMENT_ISSUER } from '../lib/authentication/config';
+import { loadOrCreateDevelopmentKey, type DevelopmentKey } from '../lib/authentication/development-key';
 import { ALL_READ_SCOPES, postGraphQL, readOperation, startGraph, type Graph, type GraphQLResponse, type SubgraphName } from './support/graph';
 
 const DEMO_DATA_SCALE = 0.1;

@@ -10,7 +10,8 @@ let acme: string;
 const cleanups: Array<() => Promise<unknown> | void> = [];
 
 beforeAll(async () => {
-  graph = await startGraph({ demoDataScale: 0.02 });
+  // The change relay's sweep is a round trip of its own: kept out of the requests whose round trips are counted.
+  graph = await startGraph({ demoDataScale: 0.02, changeSweepIntervalMs: 3_600_000 });
   acme = await graph.token();
 });
 

@@ -27,16 +27,18 @@ const SERVICES: Record<string, { folder: string; databasePort?: number }> = {
   identity: { folder: 'subgraphs/identity', databasePort: 5432 },
   assets: { folder: 'subgraphs/assets', databasePort: 27017 },
   incidents: { folder: 'subgraphs/incidents', databasePort: 27017 },
+  ingest: { folder: 'ingest' },
 };
 const SUBGRAPHS = ['identity', 'assets', 'incidents'];
 /** Redis runs in the cluster (redis-deployment.yaml); the gateway reaches it through REDIS_URL. */
 const REDIS = 'redis';
 /**
- * NATS JetStream runs in the cluster (nats-statefulset.yaml) and carries change events: the subgraphs publish
- * theirs, the gateway reads them, all through NATS_URL. A new client of NATS (the ingest service) joins this list.
+ * NATS JetStream runs in the cluster (nats-statefulset.yaml) and carries change events (the subgraphs publish
+ * theirs, the gateway reads them) and ingested events (the intake publishes them, the subgraphs consume them), all
+ * through NATS_URL. A new client of NATS joins this list.
  */
 const NATS = 'nats';
-const NATS_CLIENTS = ['gateway', ...SUBGRAPHS];
+const NATS_CLIENTS = ['gateway', ...SUBGRAPHS, 'ingest'];
 
 /**
  * Variables a service reads that its Deployment may leave unset, each with the reason. Anything else the code
@@ -69,7 +71,14 @@ const OPTIONAL_VARIABLES: Record<string, string> = {
   AUDIT_LOG: 'defaults to stdout, which the cluster collects',
   BATCH_MAX_OPERATIONS: 'defaults to 0: array batching off',
   DEDUPLICATION: 'defaults to on: identical queries in flight for one caller execute once',
-  PARTNER_WRITE_CLIENTS: 'no partner writes unless an overlay lists the agreed clients',
+  PARTNER_WRITE_CLIENTS: 'no partner writes (nor partner events to the intake) unless an overlay lists the agreed clients',
+  SUBGRAPH_IDENTITY_URL: "the gateway ConfigMap sets it; the intake reads it only without NATS_URL, which production requires",
+  SUBGRAPH_ASSETS_URL: "the gateway ConfigMap sets it; the intake reads it only without NATS_URL, which production requires",
+  SUBGRAPH_INCIDENTS_URL: "the gateway ConfigMap sets it; the intake reads it only without NATS_URL, which production requires",
+  INGEST_STREAM: 'the JetStream stream of events: PALISADE_INGEST unless an overlay names another (its dead letters in <stream>_DEAD)',
+  INGEST_SUBJECT_PREFIX: "the events' subjects: palisade.ingest.events.<class_uid>.<tenant> unless an overlay names another prefix",
+  INGEST_MAX_DELIVER: 'defaults to 5 deliveries of a failing event before it goes to the dead letters',
+  INGEST_STREAM_MAX_MESSAGES: 'defaults to 1,000,000 events held in the stream',
   OTEL_EXPORTER_OTLP_ENDPOINT: 'tracing is off unless set',
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'tracing is off unless set',
   OTEL_TRACES_EXPORTER: 'tracing is off unless set',
@@ -385,7 +394,7 @@ function rulesFor(workload: Workload, direction: 'ingress' | 'egress'): { policy
 const rulePorts = (rule: NetworkPolicyRule) => (rule.ports ?? []).map((p) => p.port);
 
 /** Each service's metrics listener (METRICS_PORT in its image), which only Prometheus may reach. */
-const METRICS_PORTS: Record<string, number> = { gateway: 9400, identity: 9401, assets: 9402, incidents: 9403 };
+const METRICS_PORTS: Record<string, number> = { gateway: 9400, identity: 9401, assets: 9402, incidents: 9403, ingest: 9404 };
 
 /** Peers that are the Prometheus pods of the monitoring namespace, and nothing else. */
 function admitsOnlyTheScraper(peers: NonNullable<NetworkPolicyRule['from']>): boolean {
@@ -571,7 +580,7 @@ describe('deploy/base services', () => {
     expect(problems).toEqual([]);
   });
 
-  it('points the gateway and every subgraph at the in-cluster NATS, all at the same server and stream', () => {
+  it('points the gateway, every subgraph and the intake at the in-cluster NATS, all at the same server and stream', () => {
     const problems: string[] = [];
     const natsService = ofKind<Manifest & { spec: { ports?: { name?: string; port: number }[] } }>('Service').find((s) => s.metadata.name === NATS);
     const clientPort = natsService?.spec.ports?.find((p) => p.name === 'client')?.port;
@@ -896,12 +905,27 @@ describe('deploy/base network policies', () => {
     expect(problems).toEqual([]);
   });
 
+  it('lets producers reach the intake on its port and only the scraper its metrics port', () => {
+    const problems: string[] = [];
+    const ingest = deploymentOf('ingest');
+    const port = defaultPort('ingest');
+    const ingress = rulesFor(ingest, 'ingress');
+    if (!ingress.some(({ rule }) => rulePorts(rule).join() === String(port))) problems.push(`deploy/base/network-policies.yaml: ingest: no ingress on ${port}, so producers cannot reach it`);
+    for (const { policy, rule } of ingress) {
+      const ports = rulePorts(rule).join();
+      if (ports === String(METRICS_PORTS.ingest)) {
+        if (!admitsOnlyTheScraper(rule.from ?? [])) problems.push(`${at(policy, 'ingest')}: the metrics port admits more than the Prometheus scraper`);
+      } else if (ports !== String(port)) problems.push(`${at(policy, 'ingest')}: an ingress rule opens ports [${ports}], expected only ${port} or the metrics port`);
+    }
+    expect(problems).toEqual([]);
+  });
+
   it('lets only the gateway reach Redis', () => {
     const redis = deploymentOf(REDIS);
     expect(reachedOnlyBy(redis, resolvePort(mainContainer(redis), 'redis')!, ['gateway'])).toEqual([]);
   });
 
-  it('lets only the gateway and the subgraphs reach NATS, and only on its client port', () => {
+  it('lets only the gateway, the subgraphs and the intake reach NATS, and only on its client port', () => {
     const nats = workloadOf('StatefulSet', NATS);
     expect(reachedOnlyBy(nats, resolvePort(mainContainer(nats), 'client')!, NATS_CLIENTS)).toEqual([]);
   });

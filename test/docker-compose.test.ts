@@ -24,10 +24,12 @@ const APPLICATION_SERVICES: Record<string, string> = {
   assets: 'subgraphs/assets/src/index.ts',
   incidents: 'subgraphs/incidents/src/index.ts',
   gateway: 'gateway/src/index.ts',
+  ingest: 'ingest/src/index.ts',
 };
 /**
  * The stores: PostgreSQL for identity, MongoDB for assets and incidents, Redis for the gateways' shared state,
- * NATS JetStream for change events (the subgraphs publish them, the gateway reads them).
+ * NATS JetStream for change events (the subgraphs publish them, the gateway reads them) and for the events the
+ * intake takes (the subgraphs consume them).
  */
 const STORES = ['postgres', 'mongo', 'redis', 'nats'];
 const NATS = 'nats';
@@ -51,6 +53,9 @@ const NOT_FOR_CONTAINERS: Record<string, string> = {
   OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json unless set',
   QUERY_TIMEOUT_MS: "a subgraph's query deadline: 5 s unless set",
   METRICS_HOST: "where a subgraph serves /metrics: the service's HOST unless set",
+  INGEST_STREAM: 'the JetStream stream of events: PALISADE_INGEST unless set (its dead letters in <stream>_DEAD)',
+  INGEST_SUBJECT_PREFIX: "the events' subjects: palisade.ingest.events.<class_uid>.<tenant> unless set",
+  INGEST_STREAM_MAX_MESSAGES: 'the most events the stream holds: 1,000,000 unless set',
 };
 
 function readsOf(service: string): Set<string> {
@@ -69,7 +74,7 @@ function variablesSetFor(service: ComposeService): Set<string> {
 }
 
 describe('docker-compose.yml', () => {
-  it('names every service: the stores, the three subgraphs and the gateway', () => {
+  it('names every service: the stores, the three subgraphs, the gateway and the intake', () => {
     expect(Object.keys(services).sort()).toEqual([...STORES, ...Object.keys(APPLICATION_SERVICES)].sort());
   });
 
@@ -85,6 +90,7 @@ describe('docker-compose.yml', () => {
       assets: ['mongo', 'nats'],
       incidents: ['mongo', 'nats'],
       gateway: ['assets', 'identity', 'incidents', 'nats', 'redis'],
+      ingest: ['nats'],
     };
     for (const [name, dependencies] of Object.entries(expected)) {
       const dependsOn = services[name].depends_on ?? {};
@@ -111,6 +117,8 @@ describe('docker-compose.yml', () => {
     expect(readsOf('identity').has('DATABASE_URL')).toBe(true);
     expect(readsOf('assets').has('MONGODB_URL')).toBe(true);
     expect(readsOf('incidents').has('MONGODB_URL')).toBe(true);
+    for (const name of ['PORT', 'NATS_URL', 'JWKS_URL', 'JWT_ISSUER', 'PRINCIPAL_SECRET', 'INGEST_MAX_BACKLOG']) expect({ name, read: readsOf('ingest').has(name) }).toEqual({ name, read: true });
+    expect(readsOf('assets').has('NATS_URL')).toBe(true);
   });
 
   it('sets every variable a service reads, in its environment or its Dockerfile', () => {
@@ -121,7 +129,7 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('carries change events over the nats service, with JetStream on a named volume, one stream for all', () => {
+  it('carries change events and ingested events over the nats service, with JetStream on a named volume, one change stream for all', () => {
     const nats = services[NATS];
     const command = nats.command ?? [];
     const storeDir = command[command.indexOf('--store_dir') + 1];
@@ -138,7 +146,10 @@ describe('docker-compose.yml', () => {
       const url = String(services[name].environment?.NATS_URL ?? '');
       expect({ name, host: url && new URL(url).host }).toEqual({ name, host: `${NATS}:4222` });
     }
-    const streams = Object.keys(APPLICATION_SERVICES).map((name) => services[name].environment?.NATS_CHANGES_STREAM);
+    // The intake publishes ingested events only (to INGEST_STREAM); the others share one stream of change events.
+    const changeServices = Object.keys(APPLICATION_SERVICES).filter((name) => readsOf(name).has('NATS_CHANGES_STREAM'));
+    expect(changeServices.sort()).toEqual(['assets', 'gateway', 'identity', 'incidents']);
+    const streams = changeServices.map((name) => services[name].environment?.NATS_CHANGES_STREAM);
     expect(new Set(streams).size).toBe(1);
   });
 

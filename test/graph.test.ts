@@ -14,7 +14,8 @@ const PEOPLE = readOperation('People');
 let graph: Graph;
 
 beforeAll(async () => {
-  graph = await startGraph({ demoDataScale: DEMO_DATA_SCALE });
+  // The change relay's sweep is a round trip of its own: kept out of the requests whose round trips are counted.
+  graph = await startGraph({ demoDataScale: DEMO_DATA_SCALE, changeSweepIntervalMs: 3_600_000 });
 });
 
 afterAll(async () => {

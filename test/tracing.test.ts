@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { trace } from '@opentelemetry/api';
-import { signDevelopmentToken } from '../gateway/src/authentication/development-key';
+import { signDevelopmentToken } from '../lib/authentication/development-key';
 import { createTestDatabase, type TestDatabase } from '../subgraph-kit/sql/test-database';
 import { startTracing, tracingRequested } from '../lib/tracing';
 import { ALL_READ_SCOPES, postGraphQL, readOperation, type GraphQLResponse } from './support/graph';

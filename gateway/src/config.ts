@@ -1,7 +1,7 @@
 import { LOG_LEVELS, readEnum, readNodeEnv, readNonNegativeInt, readPort, readUrl, requireInProduction, type Environment, type NodeEnv } from '../../lib/config';
 import { readPrincipalSecret, type ClientKind } from '../../lib/principal';
-import { readPartnerWriteClients } from './authentication/agreed-scopes';
-import { readAuthConfig } from './authentication/config';
+import { readPartnerWriteClients } from '../../lib/authentication/agreed-scopes';
+import { readAuthConfig } from '../../lib/authentication/config';
 import type { AuthenticationConfig } from './authentication';
 import { AUTHORIZATION_MODES, type AuthorizationMode } from './authorization';
 import { readClientPolicyOverrides } from './client-policies';

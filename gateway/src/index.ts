@@ -1,7 +1,7 @@
 // First: tracing (when OTEL_* ask for it) must be set up before the modules below are loaded.
 import './start-tracing';
 import { ConfigError } from '../../lib/errors';
-import { listen } from '../../lib/http-server';
+import { listenOn } from '../../lib/http-server';
 import { createLogger } from '../../lib/logger';
 import { stopOnSignals } from '../../lib/service';
 import { readGatewayConfig } from './config';
@@ -16,16 +16,6 @@ async function main(): Promise<void> {
   logger.info({ url: `http://${config.host}:${address.port}/graphql`, metrics: `http://${config.metricsHost}:${metricsAddress.port}/metrics` }, 'gateway listening');
 
   stopOnSignals('gateway', () => gateway.close(), logger);
-}
-
-/** Binds a listener; a port already taken is a configuration error naming the variable that moves it. */
-async function listenOn(server: Parameters<typeof listen>[0], port: number, host: string, variable: string) {
-  try {
-    return await listen(server, port, host);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new ConfigError(variable, `port ${port} is already in use on ${host}; stop what listens there, or set ${variable} to another port`);
-    throw error;
-  }
 }
 
 main().catch((error: unknown) => {

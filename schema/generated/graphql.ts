@@ -16,6 +16,8 @@ export type IncidentChangeKind =
   | 'ASSIGNED'
   | 'CREATED'
   | 'FINDING_ADDED'
+  /** A finding of the incident was replaced by a newer version of it (its source updated it). */
+  | 'FINDING_UPDATED'
   | 'NOTE_ADDED'
   | 'SEVERITY_CHANGED'
   | 'STATUS_CHANGED';

@@ -17,17 +17,24 @@ export interface ChangeRecordingDocument {
   unpublished?: boolean;
 }
 
-export interface ChangeRelayOptions<T extends ChangeRecordingDocument> {
+/** What the kit decides about a relay: how often it sweeps. */
+export interface ChangeRelaySettings {
+  /** How often the relay looks for changes nobody nudged it about (a process that died before publishing); 1 s when not given. */
+  sweepIntervalMs?: number;
+}
+
+export interface ChangeRelayOptions<T extends ChangeRecordingDocument> extends ChangeRelaySettings {
   collection: DocumentCollection<T>;
   /** The subscription field the changes feed (`incidentChanged`). */
   field: string;
   publisher: ChangePublisher;
   logger: Logger;
-  /** How often the relay looks for changes nobody nudged it about (a process that died before publishing). */
-  sweepIntervalMs?: number;
   /** Documents handled per sweep. */
   batchSize?: number;
 }
+
+/** What the relay reads of a marked document. */
+const OUTBOX_FIELDS: Record<string, 1> = { tenant: 1, uid: 1, changes: 1, changeSequence: 1, publishedSequence: 1 };
 
 export interface ChangeRelay {
   /** Something was committed: publish soon. */
@@ -51,7 +58,8 @@ export function startChangeRelay<T extends ChangeRecordingDocument>(options: Cha
 
   const publishPending = async () => {
     // The relay serves every tenant: it reads only what events name, and writes only how far it published.
-    const pending = await options.collection.find({ unpublished: true } as never, { limit: batchSize });
+    // Only the outbox: a document's other fields (an incident's findings and timeline) can be large, and are not published.
+    const pending = await options.collection.find({ unpublished: true } as never, { limit: batchSize, projection: OUTBOX_FIELDS });
     for (const document of pending) if (await publishChangesOf(document)) again = true;
     if (pending.length === batchSize) again = true;
   };
@@ -72,10 +80,13 @@ export function startChangeRelay<T extends ChangeRecordingDocument>(options: Cha
       await options.publisher.publish(event);
       published = sequence;
     }
-    await options.collection.findOneAndUpdate({ tenant: document.tenant, uid: document.uid } as never, { $max: { publishedSequence: published } } as never);
-    // Cleared only if nothing was committed since: otherwise the mark stays, and another round follows at once.
-    const cleared = await options.collection.findOneAndUpdate({ tenant: document.tenant, uid: document.uid, changeSequence: published } as never, { $set: { unpublished: false } } as never);
-    return cleared === null;
+    // One round trip, and nothing of the (possibly large) document sent back. The mark is cleared only if nothing
+    // was committed since: otherwise it stays, and another round follows at once.
+    const { matchedCount } = await options.collection.bulkWrite([
+      { updateOne: { filter: { tenant: document.tenant, uid: document.uid } as never, update: { $max: { publishedSequence: published } } as never } },
+      { updateOne: { filter: { tenant: document.tenant, uid: document.uid, changeSequence: published } as never, update: { $set: { unpublished: false } } as never } },
+    ]);
+    return matchedCount < 2;
   };
 
   const round = () => {

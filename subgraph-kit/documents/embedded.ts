@@ -1,4 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { isDeepStrictEqual } from 'node:util';
 import { Query, aggregate } from 'mingo';
 import { update as applyUpdate } from 'mingo/updater';
 import { QueryDeadlineExceededError, StoreUnavailableError } from '../store-errors';
@@ -6,6 +7,8 @@ import { observeRoundTrip, type StoreObserver, type StoreStats } from '../store-
 import { EqualityIndexes } from './embedded-index';
 import {
   DuplicateKeyError,
+  type BulkWriteOperation,
+  type BulkWriteResult,
   type Document,
   type DocumentCollection,
   type DocumentDatabase,
@@ -13,6 +16,7 @@ import {
   type Filter,
   type FindOptions,
   type IndexSpec,
+  type Update,
   type UpdateFilter,
 } from './store';
 
@@ -93,6 +97,8 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
   private documents: T[] = [];
   private readonly indexes: IndexSpec[] = [];
   private readonly equality = new EqualityIndexes<T>();
+  /** For each unique index, the document that holds each key: a write checks its keys here, not against every document. */
+  private readonly uniqueKeys = new Map<string, { fields: string[]; holders: Map<string, T> }>();
 
   constructor(
     readonly collectionName: string,
@@ -128,10 +134,11 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
     return this.database.roundTrip('insert', () => {
       const copies = cloneDocument(docs);
       // All or nothing: every copy is checked against the stored documents and the ones before it first.
-      this.assertUnique(copies, this.documents);
+      this.assertUnique(copies);
       for (const copy of copies) {
         this.documents.push(copy);
         this.equality.add(copy);
+        this.holdKeys(copy);
       }
     });
   }
@@ -143,10 +150,9 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
       if (!found) return null;
       const updated = cloneDocument(found);
       applyUpdate(updated, update as Document);
-      this.assertUnique([updated], this.documents.filter((doc) => doc !== found));
+      this.assertUnique([updated], found);
       // Replaced in one synchronous step: a reader never sees half an update.
-      this.documents[this.documents.indexOf(found)] = updated;
-      this.equality.replace(found, updated);
+      this.replace(found, updated);
       return cloneDocument(updated);
     });
   }
@@ -157,8 +163,42 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
       const deleted = new Set(this.candidates(filter as Document).filter((doc) => query.test(doc)));
       if (deleted.size === 0) return 0;
       this.documents = this.documents.filter((doc) => !deleted.has(doc));
-      for (const doc of deleted) this.equality.remove(doc);
+      for (const doc of deleted) {
+        this.equality.remove(doc);
+        this.releaseKeys(doc);
+      }
       return deleted.size;
+    });
+  }
+
+  /**
+   * Applies the operations in order, each one to one document, synchronously: no reader sees a document half
+   * updated. As MongoDB's ordered bulkWrite, the first failure stops the rest and those before it stay applied.
+   */
+  async bulkWrite(operations: BulkWriteOperation<T>[]): Promise<BulkWriteResult> {
+    const result = { matchedCount: 0, modifiedCount: 0, upsertedCount: 0 };
+    if (operations.length === 0) return result;
+    return this.database.roundTrip('bulkWrite', () => {
+      for (const { updateOne } of operations) {
+        const query = new Query(updateOne.filter as Document);
+        const found = this.candidates(updateOne.filter as Document).find((doc) => query.test(doc));
+        if (found) {
+          const updated = updatedCopy(found, withoutSetOnInsert(updateOne.update));
+          result.matchedCount += 1;
+          if (isDeepStrictEqual(updated, found)) continue;
+          this.assertUnique([updated], found);
+          this.replace(found, updated);
+          result.modifiedCount += 1;
+        } else if (updateOne.upsert) {
+          const inserted = updatedCopy(equalityFieldsOf(updateOne.filter as Document) as T, withSetOnInsertApplied(updateOne.update));
+          this.assertUnique([inserted]);
+          this.documents.push(inserted);
+          this.equality.add(inserted);
+          this.holdKeys(inserted);
+          result.upsertedCount += 1;
+        }
+      }
+      return result;
     });
   }
 
@@ -166,7 +206,17 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
     return this.database.roundTrip('createIndexes', () => {
       const added = indexes.filter((index) => !this.indexes.some((existing) => existing.name === index.name));
       // MongoDB refuses to build a unique index over documents that already break it.
-      for (const index of added) if (index.unique) assertUniqueUnder(index, this.documents, []);
+      for (const index of added) {
+        if (!index.unique) continue;
+        const fields = Object.keys(index.key);
+        const holders = new Map<string, T>();
+        for (const doc of this.documents) {
+          const key = indexKey(doc, fields);
+          if (holders.has(key)) throw new DuplicateKeyError(index.name);
+          holders.set(key, doc);
+        }
+        this.uniqueKeys.set(index.name, { fields, holders });
+      }
       this.indexes.push(...added);
       for (const index of added) for (const path of Object.keys(index.key)) this.equality.addPath(path, this.documents);
     });
@@ -209,9 +259,71 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
     return candidates === this.documents ? [...candidates] : candidates;
   }
 
-  private assertUnique(candidates: T[], stored: T[]): void {
-    for (const index of this.indexes) if (index.unique) assertUniqueUnder(index, candidates, stored);
+  /** Throws DuplicateKeyError when two candidates, or a candidate and a stored document other than `replacing`, share a unique key. */
+  private assertUnique(candidates: T[], replacing?: T): void {
+    for (const [name, { fields, holders }] of this.uniqueKeys) {
+      const seen = new Set<string>();
+      for (const doc of candidates) {
+        const key = indexKey(doc, fields);
+        const holder = holders.get(key);
+        if ((holder !== undefined && holder !== replacing) || seen.has(key)) throw new DuplicateKeyError(name);
+        seen.add(key);
+      }
+    }
   }
+
+  /** Puts `updated` where `found` was, in the documents and every index, in one synchronous step. */
+  private replace(found: T, updated: T): void {
+    this.documents[this.documents.indexOf(found)] = updated;
+    this.equality.replace(found, updated);
+    this.releaseKeys(found);
+    this.holdKeys(updated);
+  }
+
+  private holdKeys(doc: T): void {
+    for (const { fields, holders } of this.uniqueKeys.values()) holders.set(indexKey(doc, fields), doc);
+  }
+
+  private releaseKeys(doc: T): void {
+    for (const { fields, holders } of this.uniqueKeys.values()) {
+      const key = indexKey(doc, fields);
+      if (holders.get(key) === doc) holders.delete(key);
+    }
+  }
+}
+
+/** A copy of the document with the update applied: update operators by mingo's updater, a pipeline by its aggregate. */
+function updatedCopy<T extends Document>(doc: T, update: Update<T>): T {
+  if (Array.isArray(update)) return cloneDocument(aggregate([cloneDocument(doc)], update)[0] as T);
+  const copy = cloneDocument(doc);
+  applyUpdate(copy, update as Document);
+  return copy;
+}
+
+/** An update of a document that exists: MongoDB ignores $setOnInsert then (mingo's updater knows no $setOnInsert). */
+function withoutSetOnInsert<T extends Document>(update: Update<T>): Update<T> {
+  if (Array.isArray(update) || !('$setOnInsert' in update)) return update;
+  const { $setOnInsert: _ignored, ...rest } = update as Document;
+  return rest as Update<T>;
+}
+
+/** An update that inserts (an upsert that matched nothing): its $setOnInsert fields are set, after the other operators, as MongoDB does. */
+function withSetOnInsertApplied<T extends Document>(update: Update<T>): Update<T> {
+  if (Array.isArray(update) || !('$setOnInsert' in update)) return update;
+  const { $setOnInsert: onInsert, $set: set, ...rest } = update as Document;
+  return { ...rest, $set: { ...(set as Document | undefined), ...(onInsert as Document) } } as Update<T>;
+}
+
+/** The document an upsert starts from, as MongoDB builds it: the filter's top-level equality conditions. */
+function equalityFieldsOf(filter: Document): Document {
+  const fields: Document = {};
+  for (const [key, condition] of Object.entries(filter)) {
+    if (key.startsWith('$')) continue;
+    const isOperator = condition !== null && typeof condition === 'object' && !(condition instanceof Date) && Object.keys(condition).some((k) => k.startsWith('$'));
+    if (!isOperator) fields[key] = cloneDocument(condition);
+    else if ('$eq' in condition) fields[key] = cloneDocument((condition as Document).$eq);
+  }
+  return fields;
 }
 
 /** The filters of a pipeline's leading $match stages: every document it passes on meets all of them. */
@@ -222,17 +334,6 @@ function leadingMatches(pipeline: Document[]): Document[] {
     matches.push(stage.$match as Document);
   }
   return matches;
-}
-
-/** Throws DuplicateKeyError when two candidates, or a candidate and a stored document, share the index key. */
-function assertUniqueUnder(index: IndexSpec, candidates: Document[], stored: Document[]): void {
-  const fields = Object.keys(index.key);
-  const seen = new Set(stored.map((doc) => indexKey(doc, fields)));
-  for (const doc of candidates) {
-    const key = indexKey(doc, fields);
-    if (seen.has(key)) throw new DuplicateKeyError(index.name);
-    seen.add(key);
-  }
 }
 
 /** The values a unique index compares, as one string; a missing field counts as null, as in MongoDB. */

@@ -1,5 +1,5 @@
 export * from './store';
-export { TenantScopedCollection, type TenantDocument } from './tenant-scope';
+export { findForTenants, TenantScopedBulkWrite, TenantScopedCollection, type TenantDocument } from './tenant-scope';
 export { EmbeddedDocumentDatabase } from './embedded';
 export { databaseNameOf } from './mongo-url';
 export { prepareCollection, type CollectionSetup } from './prepare-collection';

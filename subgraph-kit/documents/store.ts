@@ -20,6 +20,23 @@ export interface IndexSpec {
 }
 
 /**
+ * An update as MongoDB takes it: update operators (`$set`, `$push`...) or an aggregation pipeline of `$set` and
+ * `$unset` stages (MongoDB 4.2+), whose expressions can read the document's current values.
+ */
+export type Update<T extends Document> = UpdateFilter<T> | Document[];
+
+/** One operation of a bulk write; only updateOne, with or without upsert, is used. */
+export interface BulkWriteOperation<T extends Document> {
+  updateOne: { filter: Filter<T>; update: Update<T>; upsert?: boolean };
+}
+
+export interface BulkWriteResult {
+  matchedCount: number;
+  modifiedCount: number;
+  upsertedCount: number;
+}
+
+/**
  * The part of the MongoDB driver's Collection API that the subgraphs use. Both stores implement it:
  * the official driver against a MongoDB server, and the embedded store that evaluates the same filters,
  * pipelines and update operators in process. Every call is one round trip to the store.
@@ -35,11 +52,18 @@ export interface DocumentCollection<T extends Document> {
   /** Applies the update to one matching document atomically and returns it as it is after the update. */
   findOneAndUpdate(filter: Filter<T>, update: UpdateFilter<T>): Promise<T | null>;
   deleteMany(filter: Filter<T>): Promise<number>;
+  /**
+   * MongoDB's ordered bulkWrite, in one round trip: the operations apply in order, each atomically to its one
+   * document (an upsert inserts one built from the filter's equality fields, and $setOnInsert's, when none matches). At the first
+   * failure the rest are not applied, the ones before it stay, and the failure is thrown (DuplicateKeyError for a
+   * unique index). No operations, no round trip.
+   */
+  bulkWrite(operations: BulkWriteOperation<T>[]): Promise<BulkWriteResult>;
   createIndexes(indexes: IndexSpec[]): Promise<void>;
 }
 
 /** The kinds of round trip a document store reports to its observer: insertOne and insertMany are both `insert`. */
-export type DocumentOperation = 'find' | 'findOne' | 'count' | 'aggregate' | 'insert' | 'update' | 'delete' | 'createIndexes';
+export type DocumentOperation = 'find' | 'findOne' | 'count' | 'aggregate' | 'insert' | 'update' | 'delete' | 'bulkWrite' | 'createIndexes';
 
 export interface DocumentDatabase {
   readonly kind: 'mongodb' | 'embedded';

@@ -1,4 +1,4 @@
-import type { Document, DocumentCollection, Filter, FindOptions, UpdateFilter } from './store';
+import type { BulkWriteOperation, BulkWriteResult, Document, DocumentCollection, Filter, FindOptions, Update, UpdateFilter } from './store';
 
 /** Documents that belong to a tenant. Every document in Palisade's stores carries one. */
 export interface TenantDocument extends Document {
@@ -53,6 +53,50 @@ export class TenantScopedCollection<T extends TenantDocument> {
 }
 
 /**
+ * One find for any number of tenants (the events of one batch may belong to several), each tenant's filter
+ * confined to that tenant as TenantScopedCollection confines a request: a tenant in a given filter is
+ * overwritten. No filters, no round trip.
+ */
+export function findForTenants<T extends TenantDocument>(collection: DocumentCollection<T>, filters: ReadonlyMap<string, Filter<T>>, options?: FindOptions): Promise<T[]> {
+  const scoped = [...filters].map(([tenant, filter]) => {
+    if (!tenant) throw new Error('a tenant-scoped find needs a tenant');
+    return { ...filter, tenant };
+  });
+  if (scoped.length === 0) return Promise.resolve([]);
+  return collection.find((scoped.length === 1 ? scoped[0] : { $or: scoped }) as Filter<T>, options);
+}
+
+/**
+ * Writes for any number of tenants, sent in one bulk write (one round trip): the events of one batch may belong
+ * to several tenants. Each operation is confined to the tenant it is added for, as TenantScopedCollection
+ * confines a request: its filter carries that tenant (a tenant in the given filter is overwritten), and its
+ * update may not write the tenant field. Used by writers that take the tenant from an event's envelope.
+ */
+export class TenantScopedBulkWrite<T extends TenantDocument> {
+  private readonly operations: BulkWriteOperation<T>[] = [];
+
+  constructor(private readonly collection: DocumentCollection<T>) {}
+
+  /** Adds an updateOne of the tenant's one document matching the filter; with upsert, inserted under that tenant. */
+  updateOne(tenant: string, filter: Filter<T>, update: Update<T>, options: { upsert?: boolean } = {}): this {
+    if (!tenant) throw new Error('a tenant-scoped write needs a tenant');
+    if (Array.isArray(update)) assertPipelineKeepsTenant(update);
+    else assertKeepsTenant(update);
+    this.operations.push({ updateOne: { filter: { ...filter, tenant } as Filter<T>, update, upsert: options.upsert } });
+    return this;
+  }
+
+  get size(): number {
+    return this.operations.length;
+  }
+
+  /** Sends the operations added so far, in order, in one round trip (none when there are none). */
+  execute(): Promise<BulkWriteResult> {
+    return this.collection.bulkWrite(this.operations);
+  }
+}
+
+/**
  * An update may not write the tenant field: not by naming it under an operator ($set, $unset, $rename from
  * it), nor by renaming another field onto it. Pipeline-style updates are refused as a whole, since their
  * stages compute fields this check cannot see.
@@ -63,6 +107,25 @@ function assertKeepsTenant(update: object): void {
     if (!body || typeof body !== 'object') continue;
     const writesTenant = Object.keys(body).some(isTenantPath) || (operator === '$rename' && Object.values(body).some((to) => typeof to === 'string' && isTenantPath(to)));
     if (writesTenant) throw new Error('an update may not change the tenant of a document');
+  }
+}
+
+/**
+ * A pipeline-style update keeps the tenant when it is made of $set (or $addFields) and $unset stages only, none
+ * of which names the tenant field; other stages ($project, $replaceWith, $replaceRoot) rebuild the document and
+ * are refused, since which fields survive them is computed.
+ */
+function assertPipelineKeepsTenant(pipeline: Document[]): void {
+  for (const stage of pipeline) {
+    const [name, body, ...more] = Object.entries(stage).flat();
+    if (more.length > 0) throw new Error('each stage of a pipeline-style update has one operator');
+    if (name === '$set' || name === '$addFields') {
+      if (Object.keys(body as Document).some(isTenantPath)) throw new Error('an update may not change the tenant of a document');
+    } else if (name === '$unset') {
+      if ((Array.isArray(body) ? body : [body]).some((path) => typeof path !== 'string' || isTenantPath(path))) throw new Error('an update may not change the tenant of a document');
+    } else {
+      throw new Error(`pipeline stage ${String(name)} is not allowed in an update through the tenant filter: use $set and $unset`);
+    }
   }
 }
 

@@ -35,7 +35,7 @@ export class MigratedDatabase {
    * statement (BEGIN and settings, the statement, COMMIT), none of them for the deadline.
    */
   statements(settings: string): SqlExecutor {
-    const setup = this.queryTimeoutMs === undefined ? settings : `SET LOCAL statement_timeout = ${this.queryTimeoutMs}; ${settings}`;
+    const setup = this.setupOf(settings);
     return {
       query: async <R extends object>(text: string, params?: readonly SqlParameter[]): Promise<R[]> => {
         await this.ready();
@@ -46,5 +46,18 @@ export class MigratedDatabase {
         await this.database.transaction((tx) => tx.exec(script), { setup });
       },
     };
+  }
+
+  /**
+   * Several statements in one transaction, with `settings` and the statement deadline sent with its BEGIN, for a
+   * write that checks what it wrote before it commits: fn throwing rolls everything back.
+   */
+  async transaction<T>(settings: string, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    await this.ready();
+    return this.database.transaction(fn, { setup: this.setupOf(settings) });
+  }
+
+  private setupOf(settings: string): string {
+    return this.queryTimeoutMs === undefined ? settings : `SET LOCAL statement_timeout = ${this.queryTimeoutMs}; ${settings}`;
   }
 }

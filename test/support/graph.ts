@@ -9,9 +9,12 @@ import { listen } from '../../lib/http-server';
 import { createLogger, type Logger } from '../../lib/logger';
 import type { Principal } from '../../lib/principal';
 import type { SubgraphService } from '../../subgraph-kit/define-subgraph';
+import type { JetStreamSettings } from '../../lib/ingestion/jetstream';
+import { deadLetterFileOf } from '../../lib/ingestion/dead-letters';
+import type { IngestionSettings } from '../../subgraph-kit/ingestion';
 import { createTestDatabase } from '../../subgraph-kit/sql/test-database';
-import { DEVELOPMENT_AUDIENCE, DEVELOPMENT_ISSUER } from '../../gateway/src/authentication/config';
-import { loadOrCreateDevelopmentKey, signDevelopmentToken } from '../../gateway/src/authentication/development-key';
+import { DEVELOPMENT_AUDIENCE, DEVELOPMENT_ISSUER } from '../../lib/authentication/config';
+import { loadOrCreateDevelopmentKey, signDevelopmentToken } from '../../lib/authentication/development-key';
 import { readGatewayConfig, type GatewayConfig } from '../../gateway/src/config';
 import { createGateway, type Gateway } from '../../gateway/src/server';
 import { createAssetsService } from '../../subgraphs/assets/src/server';
@@ -96,10 +99,20 @@ export interface GraphOptions {
    */
   production?: boolean;
   /**
+   * How the subgraphs take events (see subgraph-kit/ingestion): from an intake on the embedded path, with
+   * dead letters in the graph's data directory, or from NATS; without it they take none.
+   */
+  ingestion?: { transport: 'http'; maxDeliver: number } | { transport: 'nats'; jetstream: JetStreamSettings };
+  /**
    * Change events over NATS JetStream instead of each subgraph's own stream: the server's URL and a stream of this
    * graph's own (so that graphs of other test files, publishing the same event ids, never meet).
    */
   nats?: { url: string; stream: string };
+  /**
+   * How often the incidents subgraph's change relay sweeps its store (1 s by default). A sweep is a round trip,
+   * so tests that count the round trips of a request lengthen it; mutations still nudge the relay at once.
+   */
+  changeSweepIntervalMs?: number;
 }
 
 /** Reads a shared GraphQL document from schema/operations. */
@@ -125,16 +138,26 @@ export async function startGraph(options: GraphOptions = {}): Promise<Graph> {
     rmSync(dataDir, { recursive: true, force: true });
   };
 
+  const ingestion: IngestionSettings | undefined =
+    options.ingestion?.transport === 'http' ? { ...options.ingestion, deadLetterFile: deadLetterFileOf({ PALISADE_DATA_DIR: dataDir }) } : options.ingestion;
   try {
     const sql = await createTestDatabase();
     closers.push(() => sql.close());
     const natsOptions = options.nats ? { natsUrl: options.nats.url, changes: readChangesLocation({ NATS_CHANGES_STREAM: options.nats.stream }) } : {};
     const createDocumentService = (name: DocumentSubgraphName) => {
       const create = name === 'assets' ? createAssetsService : createIncidentsService;
-      return create({ principalSecret: secret, logger: createLogger(name, logLevel), demoDataScale, database: new EmbeddedDocumentDatabase(), ...natsOptions });
+      return create({
+        principalSecret: secret,
+        logger: createLogger(name, logLevel),
+        demoDataScale,
+        database: new EmbeddedDocumentDatabase(),
+        ingestion,
+        changeSweepIntervalMs: options.changeSweepIntervalMs,
+        ...natsOptions,
+      });
     };
     const [identity, assets, incidents] = await Promise.all([
-      createIdentityService({ principalSecret: secret, logger: createLogger('identity', logLevel), demoDataScale, database: sql.database }),
+      createIdentityService({ principalSecret: secret, logger: createLogger('identity', logLevel), demoDataScale, database: sql.database, ingestion }),
       createDocumentService('assets'),
       createDocumentService('incidents'),
     ]);

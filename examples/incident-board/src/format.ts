@@ -28,6 +28,8 @@ export function changeLabel(kind: IncidentChangeKind, status: IncidentStatus, se
       return 'Note added';
     case 'FINDING_ADDED':
       return 'Finding added';
+    case 'FINDING_UPDATED':
+      return 'Finding updated';
   }
 }
 

@@ -2,7 +2,7 @@ import type { ClientKind } from '../../../lib/principal';
 import { codeOf } from '../pipeline/errors';
 import type { GatewayPlugin } from '../pipeline/plugin';
 import type { OperationRequest, OperationResult } from '../pipeline/request';
-import type { AuditSink } from './sink';
+import type { AuditSink } from '../../../lib/audit-sink';
 
 /** One line per operation. It never holds a token, a header, or a variable's value. */
 export interface AuditRecord {

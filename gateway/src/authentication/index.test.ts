@@ -6,9 +6,8 @@ import { GraphQLError } from 'graphql';
 import { generateKeyPair, SignJWT } from 'jose';
 import { close, listen } from '../../../lib/http-server';
 import { GatewayRequest } from '../pipeline/request';
-import { readPartnerWriteClients, withAgreedScopes } from './agreed-scopes';
-import { readAuthConfig } from './config';
-import { signDevelopmentToken } from './development-key';
+import { readAuthConfig } from '../../../lib/authentication/config';
+import { signDevelopmentToken } from '../../../lib/authentication/development-key';
 import { useAuthentication } from '.';
 
 let directory: string;
@@ -83,22 +82,5 @@ describe('useAuthentication', () => {
     const agreed = request(`Bearer ${await token({ kind: 'partner', clientId: 'partner-w', scopes })}`);
     await authentication.onRequest!(agreed);
     expect(agreed.principal?.scopes).toEqual(scopes);
-  });
-});
-
-describe('agreed scopes', () => {
-  const partner = { sub: 'p', tenant: 'acme', kind: 'partner' as const, scopes: ['assets:read', 'assets:write'], clientId: 'partner-x' };
-
-  it('leaves users, scripts and agreed partners as they are, and drops the write scopes of any other partner', () => {
-    const user = { ...partner, kind: 'user' as const };
-    expect(withAgreedScopes(user, new Set())).toBe(user);
-    expect(withAgreedScopes(partner, new Set(['partner-x']))).toBe(partner);
-    expect(withAgreedScopes(partner, new Set(['partner-y']))).toEqual({ ...partner, scopes: ['assets:read'] });
-    expect(withAgreedScopes({ ...partner, clientId: undefined }, new Set(['partner-x'])).scopes).toEqual(['assets:read']);
-  });
-
-  it('reads PARTNER_WRITE_CLIENTS as a comma-separated list', () => {
-    expect(readPartnerWriteClients({})).toEqual(new Set());
-    expect(readPartnerWriteClients({ PARTNER_WRITE_CLIENTS: ' partner-x, ,partner-y ' })).toEqual(new Set(['partner-x', 'partner-y']));
   });
 });

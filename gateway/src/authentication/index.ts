@@ -1,9 +1,10 @@
 import { ErrorCode } from '../../../lib/errors';
 import { refusal } from '../pipeline/errors';
 import type { GatewayPlugin } from '../pipeline/plugin';
-import { withAgreedScopes } from './agreed-scopes';
-import { AuthenticationError, createAuthenticator, SigningKeysUnavailableError, type Authenticated } from './authenticator';
-import type { AuthConfig } from './config';
+import { withAgreedScopes } from '../../../lib/authentication/agreed-scopes';
+import { AuthenticationError, createAuthenticator, SigningKeysUnavailableError, type Authenticated } from '../../../lib/authentication/authenticator';
+import { bearerChallenge } from '../../../lib/authentication/challenge';
+import type { AuthConfig } from '../../../lib/authentication/config';
 
 export interface AuthenticationConfig {
   tokens: AuthConfig;
@@ -34,7 +35,7 @@ export async function useAuthentication(config: AuthenticationConfig): Promise<A
       if (error instanceof SigningKeysUnavailableError) {
         throw refusal(error.reason, ErrorCode.SERVICE_UNAVAILABLE, { status: 503, headers: { 'retry-after': String(KEYS_RETRY_AFTER_SECONDS) } });
       }
-      if (error instanceof AuthenticationError) throw unauthenticated(error.reason, /^bearer\s/i.test(header ?? ''));
+      if (error instanceof AuthenticationError) throw unauthenticated(error.reason, header);
       throw error;
     }
   };
@@ -49,14 +50,6 @@ export async function useAuthentication(config: AuthenticationConfig): Promise<A
   };
 }
 
-function unauthenticated(reason: string, bearerTokenSent: boolean) {
-  // RFC 6750: a request without a bearer token (none, or another scheme) gets the bare challenge; a refused
-  // token gets invalid_token and why.
-  const challenge = bearerTokenSent ? `Bearer error="invalid_token", error_description="${quotedStringContent(reason)}"` : 'Bearer';
-  return refusal(reason, ErrorCode.UNAUTHENTICATED, { status: 401, headers: { 'www-authenticate': challenge } });
-}
-
-/** A header's quoted-string holds printable ASCII only, with `"` and `\` escaped. */
-function quotedStringContent(text: string): string {
-  return text.replace(/[^\x20-\x7e]/g, '?').replace(/["\\]/g, '\\$&');
+function unauthenticated(reason: string, authorizationHeader: string | undefined) {
+  return refusal(reason, ErrorCode.UNAUTHENTICATED, { status: 401, headers: { 'www-authenticate': bearerChallenge(reason, authorizationHeader) } });
 }

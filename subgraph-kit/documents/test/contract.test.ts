@@ -4,7 +4,9 @@ import {
   databaseNameOf,
   DuplicateKeyError,
   EmbeddedDocumentDatabase,
+  findForTenants,
   openDocumentDatabase,
+  TenantScopedBulkWrite,
   TenantScopedCollection,
   type Document,
   type DocumentCollection,
@@ -304,6 +306,126 @@ function describeDocumentStoreContract(title: string, store: StoreUnderTest, ski
         await expect(things.createIndexes([{ key: { name: 1 }, name: 'name_unique', unique: true }])).rejects.toBeInstanceOf(DuplicateKeyError);
         await things.insertOne(thing('acme', 40, 'alpha', 0));
         expect(await things.countDocuments({ name: 'alpha' })).toBe(4);
+      });
+    });
+
+    describe('bulkWrite', () => {
+      /** A pipeline update that sets the name only when `version` is newer than the stored one: the newest wins, in any order. */
+      const newest = (name: string, version: number) => [
+        { $set: { name: { $cond: [{ $lt: [{ $ifNull: ['$version', -1] }, { $literal: version }] }, { $literal: name }, '$name'] }, version: { $max: [{ $ifNull: ['$version', -1] }, { $literal: version }] } } },
+      ];
+
+      test('applies update operators and pipelines in order, in one round trip, and counts what matched, changed and was inserted', async () => {
+        const before = database.stats.roundTrips;
+        const result = await things.bulkWrite([
+          { updateOne: { filter: { uid: 'acme-1' }, update: { $set: { name: 'delta-2' } } } },
+          { updateOne: { filter: { uid: 'acme-1' }, update: { $set: { name: 'delta-2' } } } },
+          { updateOne: { filter: { uid: 'acme-2' }, update: [{ $set: { score: { $add: ['$score', 1] } } }] } },
+          { updateOne: { filter: { uid: 'nobody' }, update: { $set: { name: 'x' } } } },
+          { updateOne: { filter: { tenant: 'acme', uid: 'acme-60' }, update: newest('new', 1), upsert: true } },
+        ]);
+        expect(database.stats.roundTrips - before).toBe(1);
+        expect(result).toEqual({ matchedCount: 3, modifiedCount: 2, upsertedCount: 1 });
+        expect((await things.findOne({ uid: 'acme-1' }))?.name).toBe('delta-2');
+        expect((await things.findOne({ uid: 'acme-2' }))?.score).toBe(11);
+        expect(await things.findOne({ uid: 'acme-60' })).toEqual({ tenant: 'acme', uid: 'acme-60', name: 'new', version: 1 });
+        expect(await things.countDocuments({ name: 'x' })).toBe(0);
+      });
+
+      test('a pipeline reads the stored values: an older write after a newer one changes nothing, and so does a replay', async () => {
+        const filter = { tenant: 'acme', uid: 'acme-61' };
+        await things.bulkWrite([{ updateOne: { filter, update: newest('second', 2), upsert: true } }]);
+        const late = await things.bulkWrite([{ updateOne: { filter, update: newest('first', 1), upsert: true } }]);
+        const replay = await things.bulkWrite([{ updateOne: { filter, update: newest('second', 2), upsert: true } }]);
+        expect(late).toEqual({ matchedCount: 1, modifiedCount: 0, upsertedCount: 0 });
+        expect(replay).toEqual({ matchedCount: 1, modifiedCount: 0, upsertedCount: 0 });
+        expect(await things.find({ uid: 'acme-61' })).toEqual([{ tenant: 'acme', uid: 'acme-61', name: 'second', version: 2 }]);
+      });
+
+      test('$setOnInsert sets its fields only when an upsert inserts: a document that exists keeps them', async () => {
+        const filter = { tenant: 'acme', uid: 'acme-62' };
+        const create = (name: string) => ({ updateOne: { filter, update: { $setOnInsert: { name, score: 1 } }, upsert: true } });
+        expect(await things.bulkWrite([create('first')])).toEqual({ matchedCount: 0, modifiedCount: 0, upsertedCount: 1 });
+        expect(await things.bulkWrite([create('second')])).toEqual({ matchedCount: 1, modifiedCount: 0, upsertedCount: 0 });
+        const withSet = { updateOne: { filter: { uid: 'acme-1' }, update: { $set: { score: 5 }, $setOnInsert: { name: 'ignored' } }, upsert: true } };
+        expect(await things.bulkWrite([withSet])).toEqual({ matchedCount: 1, modifiedCount: 1, upsertedCount: 0 });
+        expect(await things.find({ uid: 'acme-62' })).toEqual([{ tenant: 'acme', uid: 'acme-62', name: 'first', score: 1 }]);
+        expect(await things.findOne({ uid: 'acme-1' })).toMatchObject({ name: fixtures()[0].name, score: 5 });
+      });
+
+      test('takes text that starts with $ as data inside $literal', async () => {
+        await things.bulkWrite([{ updateOne: { filter: { uid: 'acme-1' }, update: [{ $set: { name: { $literal: '$score' } } }] } }]);
+        expect((await things.findOne({ uid: 'acme-1' }))?.name).toBe('$score');
+      });
+
+      test('stops at the first duplicate key: the operations before it stay applied, none after it is', async () => {
+        await things.createIndexes([{ key: { tenant: 1, uid: 1 }, name: 'tenant_uid_unique', unique: true }]);
+        const error = await things
+          .bulkWrite([
+            { updateOne: { filter: { uid: 'acme-1' }, update: { $set: { name: 'before' } } } },
+            { updateOne: { filter: { uid: 'acme-2' }, update: { $set: { uid: 'acme-3' } } } },
+            { updateOne: { filter: { uid: 'acme-4' }, update: { $set: { name: 'after' } } } },
+          ])
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(DuplicateKeyError);
+        expect((await things.findOne({ uid: 'acme-1' }))?.name).toBe('before');
+        expect((await things.findOne({ uid: 'acme-2' }))?.name).toBe('Bravo');
+        expect((await things.findOne({ uid: 'acme-4' }))?.name).toBe('charlie');
+      });
+
+      test('an upsert that would duplicate a unique key is refused', async () => {
+        await things.createIndexes([{ key: { tenant: 1, uid: 1 }, name: 'tenant_uid_unique', unique: true }]);
+        const clash = { updateOne: { filter: { tenant: 'acme', uid: 'acme-1', name: 'not-delta' }, update: [{ $set: { score: { $literal: 0 } } }], upsert: true } };
+        await expect(things.bulkWrite([clash])).rejects.toBeInstanceOf(DuplicateKeyError);
+        expect(await things.countDocuments({ uid: 'acme-1' })).toBe(1);
+      });
+
+      test('no operations take no round trip', async () => {
+        const before = database.stats.roundTrips;
+        expect(await things.bulkWrite([])).toEqual({ matchedCount: 0, modifiedCount: 0, upsertedCount: 0 });
+        expect(database.stats.roundTrips).toBe(before);
+      });
+
+      test('TenantScopedBulkWrite confines each operation to its tenant and writes several tenants in one round trip', async () => {
+        const before = database.stats.roundTrips;
+        const result = await new TenantScopedBulkWrite(things)
+          .updateOne('acme', { uid: 'globex-1' }, { $set: { name: 'taken' } })
+          .updateOne('acme', { tenant: 'globex', uid: 'acme-1' }, [{ $set: { name: { $literal: 'acme-own' } } }])
+          .updateOne('globex', { uid: 'globex-1' }, [{ $set: { name: { $literal: 'globex-own' } } }])
+          .updateOne('globex', { uid: 'globex-70' }, [{ $set: { name: { $literal: 'new' } } }], { upsert: true })
+          .execute();
+        expect(database.stats.roundTrips - before).toBe(1);
+        expect(result).toEqual({ matchedCount: 2, modifiedCount: 2, upsertedCount: 1 });
+        expect((await things.findOne({ uid: 'acme-1' }))?.name).toBe('acme-own');
+        expect(await things.find({ uid: 'globex-1' }, { projection: { tenant: 1, name: 1 } })).toEqual([{ tenant: 'globex', name: 'globex-own' }]);
+        expect(await things.find({ uid: 'globex-70' }, { projection: { tenant: 1, uid: 1, name: 1 } })).toEqual([{ tenant: 'globex', uid: 'globex-70', name: 'new' }]);
+      });
+
+      test('findForTenants reads several tenants in one round trip, each filter confined to its tenant', async () => {
+        const before = database.stats.roundTrips;
+        const found = await findForTenants(
+          things,
+          new Map([
+            ['acme', { name: 'alpha' }],
+            ['globex', { tenant: 'acme', uid: 'globex-2' }],
+          ]),
+          { sort: { uid: 1 } },
+        );
+        expect(database.stats.roundTrips - before).toBe(1);
+        expect(found.map((t) => t.uid)).toEqual(['acme-3', 'acme-5', 'globex-2']);
+        expect(await findForTenants(things, new Map())).toEqual([]);
+        expect(database.stats.roundTrips - before).toBe(1);
+      });
+
+      test('TenantScopedBulkWrite refuses updates that would change or drop the tenant, or rebuild the document', () => {
+        const write = new TenantScopedBulkWrite(things);
+        expect(() => write.updateOne('acme', { uid: 'acme-1' }, [{ $set: { tenant: 'globex' } }])).toThrow(/tenant/);
+        expect(() => write.updateOne('acme', { uid: 'acme-1' }, [{ $addFields: { 'tenant.x': 1 } }])).toThrow(/tenant/);
+        expect(() => write.updateOne('acme', { uid: 'acme-1' }, [{ $unset: ['name', 'tenant'] }])).toThrow(/tenant/);
+        expect(() => write.updateOne('acme', { uid: 'acme-1' }, [{ $replaceWith: { tenant: 'globex' } }])).toThrow(/\$replaceWith is not allowed/);
+        expect(() => write.updateOne('acme', { uid: 'acme-1' }, { $set: { tenant: 'globex' } })).toThrow(/tenant/);
+        expect(() => write.updateOne('', { uid: 'acme-1' }, { $set: { name: 'x' } })).toThrow(/tenant/);
+        expect(write.size).toBe(0);
       });
     });
 

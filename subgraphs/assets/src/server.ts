@@ -4,9 +4,13 @@ import { documentStore } from '../../../subgraph-kit/documents';
 import { ASSETS_COLLECTION, type AssetDocument } from './data/asset-document';
 import { ASSETS } from './data/asset-store';
 import { createAssetLoaders, type AssetLoaders } from './data/loaders';
+import { ASSET_EVENT_CONSUMERS } from './ingestion/asset-event-writers';
 import { resolvers } from './resolvers';
 
-/** Devices, cloud resources and applications with their vulnerability findings, one document per asset. */
+/**
+ * Devices, cloud resources and applications with their vulnerability findings, one document per asset; it
+ * consumes Vulnerability Finding and Device Inventory Info events.
+ */
 export const assetsSubgraph = defineSubgraph({
   name: 'assets',
   port: 4002,
@@ -15,6 +19,7 @@ export const assetsSubgraph = defineSubgraph({
   resolvers,
   store: documentStore({ defaultDatabase: 'palisade_assets', collections: [ASSETS] }),
   createLoaders: (database, principal, metrics) => createAssetLoaders(database.collection<AssetDocument>(ASSETS_COLLECTION), principal, metrics),
+  ingestion: ASSET_EVENT_CONSUMERS,
 });
 
 export const createAssetsService = assetsSubgraph.create;

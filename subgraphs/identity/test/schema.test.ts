@@ -26,6 +26,7 @@ describe('identity schema and demo data', () => {
     expect(await database.query('SELECT version, name FROM schema_migrations')).toEqual([
       { version: '001', name: 'initial_schema' },
       { version: '002', name: 'row_level_security' },
+      { version: '003', name: 'ingestion_versions' },
     ]);
   });
 

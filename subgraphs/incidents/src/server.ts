@@ -4,6 +4,7 @@ import { documentStore } from '../../../subgraph-kit/documents';
 import { startChangeRelay } from '../../../subgraph-kit/documents/change-relay';
 import { INCIDENTS_COLLECTION, type IncidentDocument } from './data/incident-document';
 import { INCIDENTS } from './data/incident-store';
+import { detectionFindingWriter, readCorrelationSettings } from './ingestion/detection-finding-writer';
 import { createIncidentLoaders, type IncidentLoaders } from './data/loaders';
 import { resolvers } from './resolvers';
 
@@ -16,8 +17,11 @@ export const incidentsSubgraph = defineSubgraph({
   resolvers,
   store: documentStore({ defaultDatabase: 'palisade_incidents', collections: [INCIDENTS] }),
   createLoaders: (database, principal, metrics) => createIncidentLoaders(database.collection<IncidentDocument>(INCIDENTS_COLLECTION), principal, metrics),
+  // Detection Findings (OCSF 2004) correlated into incidents, from the intake (see ingestion/).
+  ingestion: [{ classUid: 2004, readSettings: readCorrelationSettings, createWriter: detectionFindingWriter }],
   // Subscription.incidentChanged: each change an incident records is published after it commits.
-  changes: (database, publisher, logger) => startChangeRelay({ collection: database.collection<IncidentDocument>(INCIDENTS_COLLECTION), field: 'incidentChanged', publisher, logger }),
+  changes: (database, publisher, logger, settings) =>
+    startChangeRelay({ collection: database.collection<IncidentDocument>(INCIDENTS_COLLECTION), field: 'incidentChanged', publisher, logger, ...settings }),
 });
 
 export const createIncidentsService = incidentsSubgraph.create;

@@ -12,6 +12,18 @@ const TENANT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
  * statement per batch of keys.
  */
 export function tenantSql(store: MigratedDatabase, tenant: string): SqlExecutor {
+  return store.statements(`SET LOCAL ROLE ${READER_ROLE}; ${tenantSetting(tenant)}`);
+}
+
+/**
+ * One transaction that writes one tenant's rows, as the service's own role (the tables' owner, which may write)
+ * with `palisade.tenant` set: row-level security binds the owner too (FORCE), so it cannot write another tenant's.
+ */
+export function tenantWrite<T>(store: MigratedDatabase, tenant: string, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  return store.transaction(tenantSetting(tenant), fn);
+}
+
+function tenantSetting(tenant: string): string {
   if (!TENANT.test(tenant)) throw new RangeError(`not a tenant identifier: ${JSON.stringify(tenant)}`);
-  return store.statements(`SET LOCAL ROLE ${READER_ROLE}; SET LOCAL palisade.tenant = '${tenant}'`);
+  return `SET LOCAL palisade.tenant = '${tenant}'`;
 }

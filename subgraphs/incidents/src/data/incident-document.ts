@@ -2,9 +2,9 @@ import type { TenantDocument } from '../../../../subgraph-kit/documents';
 import type { Severity } from './severity';
 
 export type IncidentStatus = 'NEW' | 'IN_PROGRESS' | 'ON_HOLD' | 'RESOLVED' | 'CLOSED';
-export type TimelineEventKind = 'CREATED' | 'STATUS_CHANGED' | 'REOPENED' | 'ASSIGNED' | 'NOTE_ADDED';
+export type TimelineEventKind = 'CREATED' | 'STATUS_CHANGED' | 'REOPENED' | 'ASSIGNED' | 'NOTE_ADDED' | 'FINDING_ADDED';
 export type AssetRole = 'TARGET' | 'SOURCE' | 'AFFECTED' | 'RELATED';
-export type IncidentChangeKind = 'CREATED' | 'STATUS_CHANGED' | 'ASSIGNED' | 'NOTE_ADDED' | 'SEVERITY_CHANGED' | 'FINDING_ADDED';
+export type IncidentChangeKind = 'CREATED' | 'STATUS_CHANGED' | 'ASSIGNED' | 'NOTE_ADDED' | 'SEVERITY_CHANGED' | 'FINDING_ADDED' | 'FINDING_UPDATED';
 
 /**
  * One committed change, kept on the incident it changed and written in the same atomic write: the outbox its
@@ -32,8 +32,21 @@ export interface FindingDocument {
   uid: string;
   title: string;
   severity: Severity;
+  /** When it was detected (an ingested finding: the time of its first event). */
   createdAt: Date;
   observables: Array<{ name: string; type: string; value: string }>;
+  /** An ingested finding: the version of the event it was last written from (stateVersion); a newer one replaces it. */
+  version?: string;
+}
+
+/**
+ * What an incident opened from Detection Findings is correlated by: the key (what the findings are about, and
+ * their detection) and the times of its first and last findings, the window later findings join within.
+ */
+export interface IncidentCorrelation {
+  key: string;
+  firstFindingAt: Date;
+  lastFindingAt: Date;
 }
 
 /** One incident as the `incidents` collection stores it: findings, observables and timeline embedded. */
@@ -56,6 +69,8 @@ export interface IncidentDocument extends TenantDocument {
   affectedAssets: Array<{ uid: string; role: AssetRole }>;
   affectedUserUids: string[];
   findings: FindingDocument[];
+  /** Set on incidents opened from Detection Findings (ingestion); absent on others, which nothing correlates into. */
+  correlation?: IncidentCorrelation;
   /** Oldest first; every mutation appends to it in the same write that changes the incident. */
   timeline: TimelineEntryDocument[];
   /** The last CHANGES_KEPT changes, oldest first: the last one's sequence is changeSequence, each earlier one's one less. */

@@ -13,7 +13,32 @@ export const INCIDENT_INDEXES: IndexSpec[] = [
   { name: 'tenant_affectedUserUids_createdAt', key: { tenant: 1, affectedUserUids: 1, createdAt: -1 } },
   // The change relay's look-up of incidents with changes to publish, across tenants.
   { name: 'unpublished', key: { unpublished: 1 } },
+  // Ingestion's look-ups: the open incidents a Detection Finding may join, and the incident that holds a finding.
+  { name: 'tenant_correlationKey_status', key: { tenant: 1, 'correlation.key': 1, status: 1 } },
+  { name: 'tenant_findingUid', key: { tenant: 1, 'findings.uid': 1 } },
 ];
+
+/*
+ * The outbox rules, in one place for every writer of incidents (the mutations through IncidentRepository, the
+ * ingestion of Detection Findings in its bulk write): each write that changes an incident records its changes in
+ * the same atomic write, appended to `changes` (the last CHANGES_KEPT kept) with `changeSequence` advanced by as
+ * many, and marks it `unpublished` for the change relay.
+ */
+
+/** A new incident as it is stored: its changes (the first its creation) recorded, none published yet. */
+export function recordedNewIncident(incident: IncidentDocument, changes: IncidentChangeDocument[]): IncidentDocument {
+  return { ...incident, changes: changes.slice(-CHANGES_KEPT), changeSequence: changes.length, publishedSequence: 0, unpublished: true };
+}
+
+/** The update that sets fields, appends timeline entries and records the changes of one incident, atomically. */
+export function recordedUpdate(set: Partial<IncidentDocument>, entries: TimelineEntryDocument[], changes: IncidentChangeDocument[]): UpdateFilter<IncidentDocument> {
+  // The driver's PushOperator type rejects every field of a type with an index signature (Document's).
+  return {
+    $set: { ...set, unpublished: true },
+    $push: { timeline: { $each: entries }, changes: { $each: changes, $slice: -CHANGES_KEPT } },
+    $inc: { changeSequence: changes.length },
+  } as unknown as UpdateFilter<IncidentDocument>;
+}
 
 /** The entities whose incident lists this subgraph serves: a user (assignee or affected) or an asset. */
 export type IncidentParent = 'user' | 'asset';
@@ -100,7 +125,7 @@ export class IncidentRepository {
 
   /** Inserts a new incident with its creation as its first change, to be published. */
   insert(incident: IncidentDocument): Promise<void> {
-    return this.incidents.insertOne({ ...incident, changes: [{ kind: 'CREATED', at: incident.createdAt }], changeSequence: 1, publishedSequence: 0, unpublished: true });
+    return this.incidents.insertOne(recordedNewIncident(incident, [{ kind: 'CREATED', at: incident.createdAt }]));
   }
 
   /**
@@ -109,12 +134,6 @@ export class IncidentRepository {
    * means there is no such incident, or it changed in between and nothing was written.
    */
   updateIfUnchanged(uid: string, expected: Partial<IncidentDocument>, set: Partial<IncidentDocument>, entry: TimelineEntryDocument, change: IncidentChangeDocument): Promise<IncidentDocument | null> {
-    // The driver's PushOperator type rejects every field of a type with an index signature (Document's).
-    const update = {
-      $set: { ...set, unpublished: true },
-      $push: { timeline: entry, changes: { $each: [change], $slice: -CHANGES_KEPT } },
-      $inc: { changeSequence: 1 },
-    } as unknown as UpdateFilter<IncidentDocument>;
-    return this.incidents.findOneAndUpdate({ ...expected, uid } as Filter<IncidentDocument>, update);
+    return this.incidents.findOneAndUpdate({ ...expected, uid } as Filter<IncidentDocument>, recordedUpdate(set, [entry], [change]));
   }
 }

@@ -10,8 +10,8 @@ import {
   type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose';
-import { ConfigError } from '../../../lib/errors';
-import { CLIENT_KINDS, type Principal } from '../../../lib/principal';
+import { ConfigError } from '../errors';
+import { CLIENT_KINDS, type Principal } from '../principal';
 import { ALLOWED_ALGORITHMS, type AuthConfig, type KeySource } from './config';
 import { loadOrCreateDevelopmentKey } from './development-key';
 import { VerifiedTokens } from './verified-tokens';

@@ -5,10 +5,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK, type JWTPayload, type KeyLike } from 'jose';
-import { AuthenticationError, createAuthenticator, SigningKeysUnavailableError, type Authenticator } from './authenticator';
-import { readAuthConfig, type AuthConfig } from './config';
-import { loadOrCreateDevelopmentKey, signDevelopmentToken } from './development-key';
-import { ConfigError } from '../../../lib/errors';
+import { AuthenticationError, createAuthenticator, SigningKeysUnavailableError, type Authenticator } from '../authenticator';
+import { readAuthConfig, type AuthConfig } from '../config';
+import { loadOrCreateDevelopmentKey, signDevelopmentToken } from '../development-key';
+import { ConfigError } from '../../errors';
 
 /** Who the authenticator says is asking (its answer also carries the token's expiry). */
 async function principalOf(authenticator: Authenticator, header: string) {

@@ -3,8 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
-import { createAuthenticator, type Authenticator } from './authenticator';
-import { readAuthConfig } from './config';
+import { createAuthenticator, type Authenticator } from '../authenticator';
+import { readAuthConfig } from '../config';
 
 /** Who the authenticator says is asking (its answer also carries the token's expiry). */
 async function principalOf(authenticator: Authenticator, header: string) {

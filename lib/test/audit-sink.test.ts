@@ -2,16 +2,16 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openAuditSink } from './sink';
+import { openAuditSink } from '../audit-sink';
 
-const ROOT = join(__dirname, '..', '..', '..');
+const ROOT = join(__dirname, '..', '..');
 
 /** Runs a sink in a child process, the way the gateway runs it, and returns what the child printed. */
 function runChild(destination: 'stdout' | 'off', lines: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
   // Once close() resolves, a last line goes out on stdout itself (synchronous for a pipe): it comes after every
   // audit line only if close() flushed them all. (pino would flush them at exit anyway, after that line.)
   const script = `
-    const { openAuditSink } = require('./gateway/src/audit/sink');
+    const { openAuditSink } = require('./lib/audit-sink');
     const sink = openAuditSink('${destination}');
     for (let n = 0; n < ${lines}; n++) sink.write(JSON.stringify({ n, padding: 'x'.repeat(100) }));
     sink.close().then(() => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import type { Principal } from '../../../lib/principal';
+import type { Principal } from '../principal';
 
 interface Verified {
   principal: Principal;

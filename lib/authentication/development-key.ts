@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK, type KeyLike } from 'jose';
-import { ConfigError } from '../../../lib/errors';
-import type { Principal } from '../../../lib/principal';
+import { ConfigError } from '../errors';
+import type { Principal } from '../principal';
 import { DEVELOPMENT_AUDIENCE, DEVELOPMENT_ISSUER } from './config';
 
 export const DEVELOPMENT_KEY_FILE = 'dev-signing-key.json';

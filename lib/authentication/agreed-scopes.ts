@@ -1,5 +1,5 @@
-import type { Environment } from '../../../lib/config';
-import type { Principal } from '../../../lib/principal';
+import type { Environment } from '../config';
+import type { Principal } from '../principal';
 
 /**
  * Partners never hold write scopes unless their client is listed in PARTNER_WRITE_CLIENTS: a token that

@@ -1,4 +1,4 @@
-import { VerifiedTokens } from './verified-tokens';
+import { VerifiedTokens } from '../verified-tokens';
 
 const principal = { sub: 'alice', tenant: 'acme', kind: 'user' as const, scopes: ['incidents:read'] };
 const key = {};

@@ -1,6 +1,6 @@
-import { dataDirectory } from '../../../lib/principal';
-import { readNodeEnv, readUrl, requireInProduction, type Environment } from '../../../lib/config';
-import { ConfigError } from '../../../lib/errors';
+import { dataDirectory } from '../principal';
+import { readNodeEnv, readUrl, requireInProduction, type Environment } from '../config';
+import { ConfigError } from '../errors';
 
 /** Where the keys that verify tokens come from. */
 export type KeySource =

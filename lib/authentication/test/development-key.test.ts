@@ -1,8 +1,8 @@
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../../../lib/errors';
-import { DEVELOPMENT_KEY_FILE, loadOrCreateDevelopmentKey } from './development-key';
+import { ConfigError } from '../../errors';
+import { DEVELOPMENT_KEY_FILE, loadOrCreateDevelopmentKey } from '../development-key';
 
 describe('loadOrCreateDevelopmentKey', () => {
   let directory: string;

@@ -1,5 +1,5 @@
-import { readAuthConfig } from './config';
-import { ConfigError } from '../../../lib/errors';
+import { readAuthConfig } from '../config';
+import { ConfigError } from '../../errors';
 
 /** The ConfigError that reading this environment throws. */
 function configErrorOf(env: Record<string, string | undefined>): ConfigError {
