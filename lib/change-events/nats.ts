@@ -163,7 +163,10 @@ export class NatsChanges implements ChangePublisher, ChangeSource {
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: state.last_seq + 1,
     });
-    const messages = await this.consumer.consume({ max_messages: 256 });
+    // A pull lost with a dropped connection is noticed only when two idle heartbeats are missed (half of
+    // `expires` each): 5 s rather than the client's 30 s default bounds how long live subscriptions stay silent
+    // after a reconnect, for one small pull request every 5 s while idle.
+    const messages = await this.consumer.consume({ max_messages: 256, expires: CONSUME_EXPIRES_MS });
     this.messages = messages;
     void this.watchConsumer(messages);
     this.reading = this.read(messages, onEvent);
@@ -325,6 +328,8 @@ export function subjectToken(value: string): string {
 
 /** How long close() waits for a drain before it closes the connection outright. */
 const CLOSE_WAIT_MS = 5_000;
+/** How long one pull of the change consumer waits for messages before it is renewed. */
+const CONSUME_EXPIRES_MS = 5_000;
 
 /** Whether the promise settled well within `ms`. */
 async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
