@@ -11,8 +11,8 @@ import { postGraphQL, startGraph, type Graph } from './support/graph';
 
 const FLOOD_MS = 4_000;
 const FLOODERS = 48;
-/** A generous bound for one lookup: far above its usual milliseconds, far below the 10 s subgraph timeout. */
-const LOOKUP_BOUND_MS = 3_000;
+/** Lookups the quiet tenant makes at least, however slow the machine is. */
+const MIN_LOOKUPS = 10;
 
 const STATUSES = ['NEW', 'IN_PROGRESS', 'ON_HOLD', 'RESOLVED', 'CLOSED'];
 const HEAVY = `query Heavy($s: [IncidentStatus!], $after: String) {
@@ -38,21 +38,24 @@ it("keeps answering a quiet tenant's lookups, without errors and in bounded time
   const until = Date.now() + FLOOD_MS;
   const flooding = flood({ url: graph.url, token: flooder, query: HEAVY, statuses: STATUSES, workers: FLOODERS, until });
 
-  const lookups: Array<{ ms: number; errors: unknown }> = [];
-  for (let index = 0; Date.now() < until; index++) {
+  // No time bound is asserted (the machine's speed is not the behaviour): every lookup made while the flood runs
+  // is answered, without an error.
+  const lookups: Array<{ status: number; errors: unknown; ms: number }> = [];
+  for (let index = 0; Date.now() < until || lookups.length < MIN_LOOKUPS; index++) {
     const started = performance.now();
-    const { body } = await postGraphQL(graph.url, 'query($uid: ID!) { incident(uid: $uid) { uid title } }', { uid: uids[index % uids.length] }, analyst);
-    lookups.push({ ms: performance.now() - started, errors: body.errors });
+    const { status, body } = await postGraphQL(graph.url, 'query($uid: ID!) { incident(uid: $uid) { uid title } }', { uid: uids[index % uids.length] }, analyst);
+    lookups.push({ status, errors: body.errors, ms: performance.now() - started });
     expect(body.data?.incident?.uid).toBe(uids[index % uids.length]);
   }
   const flooded = await flooding;
 
   expect(flooded.sent).toBeGreaterThan(FLOODERS);
-  expect(lookups.length).toBeGreaterThan(10);
-  expect(lookups.filter((lookup) => lookup.errors !== undefined)).toEqual([]);
-  expect(Math.max(...lookups.map((lookup) => lookup.ms))).toBeLessThan(LOOKUP_BOUND_MS);
-  // The flood was held to its tenant's share of work in flight: some of it waited or was turned away, and the
-  // subgraph's circuit never opened for anyone.
+  expect(lookups.filter((lookup) => lookup.status !== 200 || lookup.errors !== undefined)).toEqual([]);
+  // Side by side in one run, whatever the machine's speed: the quiet tenant's typical lookup does not wait as the
+  // flood's requests do (before the fixes, both took the same seconds).
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  expect(median(lookups.map((lookup) => lookup.ms)) * 4).toBeLessThan(median(flooded.ms));
+  // The subgraph's circuit never opened for anyone.
   const after = await graph.request('{ incidents(first: 1) { totalCount } }', { token: analyst });
   expect(after.body.errors).toBeUndefined();
 }, 60_000);
@@ -70,24 +73,27 @@ interface FloodOptions {
  * Sends the flood from a worker thread: `workers` loops, half with the longest list the limits allow and half with
  * 20,000 values, each list in an order no other request has.
  */
-function flood(options: FloodOptions): Promise<{ sent: number; throttled: number }> {
+function flood(options: FloodOptions): Promise<{ sent: number; throttled: number; ms: number[] }> {
   const source = `
     const { parentPort, workerData: o } = require('node:worker_threads');
     let sent = 0, throttled = 0;
+    const ms = [];
     const loop = async (worker) => {
       for (let round = 0; Date.now() < o.until; round++) {
         const s = Array.from({ length: worker % 2 === 0 ? 100 : 20000 }, (_, i) => o.statuses[(i + worker + round) % o.statuses.length]);
         sent += 1;
+        const started = performance.now();
         const response = await fetch(o.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer ' + o.token }, body: JSON.stringify({ query: o.query, variables: { s } }) });
         if (response.status === 429) throttled += 1;
         await response.arrayBuffer();
+        ms.push(performance.now() - started);
       }
     };
-    Promise.all(Array.from({ length: o.workers }, (_, w) => loop(w))).then(() => parentPort.postMessage({ sent, throttled }));
+    Promise.all(Array.from({ length: o.workers }, (_, w) => loop(w))).then(() => parentPort.postMessage({ sent, throttled, ms }));
   `;
   return new Promise((resolve, reject) => {
     const worker = new Worker(source, { eval: true, workerData: options });
-    worker.once('message', (result: { sent: number; throttled: number }) => {
+    worker.once('message', (result: { sent: number; throttled: number; ms: number[] }) => {
       resolve(result);
       void worker.terminate();
     });
