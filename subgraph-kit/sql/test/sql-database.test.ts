@@ -1,6 +1,7 @@
 import { QueryDeadlineExceededError, StoreRefusedValueError, StoreUnavailableError } from '../../store-errors';
 import { MigratedDatabase, PostgresDatabase, type SqlDatabase } from '..';
 import { createTestDatabase, type TestDatabase } from '../test-database';
+import { RequestCountingProxy } from './request-counting-proxy';
 
 describe(`SqlDatabase on ${process.env.DATABASE_URL ? 'the PostgreSQL server at DATABASE_URL' : 'PGlite in memory'}`, () => {
   let testDatabase: TestDatabase;
@@ -133,6 +134,22 @@ describe(`SqlDatabase on ${process.env.DATABASE_URL ? 'the PostgreSQL server at 
       "SELECT current_setting('application_name') AS name, pg_backend_pid() AS pid, (SELECT count(*)::int FROM items) AS count",
     );
     expect(after).toEqual({ name: expect.not.stringMatching('palisade-local'), pid, count: 0 });
+  });
+
+  (process.env.DATABASE_URL ? it : it.skip)('writes BEGIN with its settings, the statement and COMMIT before it reads any answer (a PostgreSQL server only)', async () => {
+    const proxy = await RequestCountingProxy.open(new URL(testDatabase.url!));
+    const throughProxy = new PostgresDatabase(proxy.url);
+    try {
+      await throughProxy.query('SELECT 1');
+      const before = proxy.requests;
+      // Answers are held back until three requests have arrived: a client that waited for each answer would wait forever.
+      proxy.holdAnswersUntil(before + 3);
+      expect(await throughProxy.transactionQuery('SELECT 1 AS one', [], { setup: "SET LOCAL application_name = 'palisade-local'" })).toEqual([{ one: 1 }]);
+      expect(proxy.requests - before).toBe(3);
+    } finally {
+      await throughProxy.close();
+      await proxy.close();
+    }
   });
 
   (process.env.DATABASE_URL ? it : it.skip)('stops a statement at its deadline with QueryDeadlineExceededError (statement_timeout; a PostgreSQL server only, PGlite has no timers)', async () => {
