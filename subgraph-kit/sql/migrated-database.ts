@@ -48,15 +48,6 @@ export class MigratedDatabase {
     };
   }
 
-  /**
-   * Several statements in one transaction, with `settings` and the statement deadline sent with its BEGIN, for a
-   * write that checks what it wrote before it commits: fn throwing rolls everything back.
-   */
-  async transaction<T>(settings: string, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    await this.ready();
-    return this.database.transaction(fn, { setup: this.setupOf(settings) });
-  }
-
   private setupOf(settings: string): string {
     return this.queryTimeoutMs === undefined ? settings : `SET LOCAL statement_timeout = ${this.queryTimeoutMs}; ${settings}`;
   }

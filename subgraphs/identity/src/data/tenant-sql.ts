@@ -16,11 +16,12 @@ export function tenantSql(store: MigratedDatabase, tenant: string): SqlExecutor 
 }
 
 /**
- * One transaction that writes one tenant's rows, as the service's own role (the tables' owner, which may write)
- * with `palisade.tenant` set: row-level security binds the owner too (FORCE), so it cannot write another tenant's.
+ * Statements that write one tenant's rows, each in its own transaction, as the service's own role (the tables'
+ * owner, which may write) with `palisade.tenant` set: row-level security binds the owner too (FORCE), so it
+ * cannot write another tenant's. A statement is atomic; one that must not commit what it wrote refuses itself.
  */
-export function tenantWrite<T>(store: MigratedDatabase, tenant: string, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-  return store.transaction(tenantSetting(tenant), fn);
+export function tenantWriteSql(store: MigratedDatabase, tenant: string): SqlExecutor {
+  return store.statements(tenantSetting(tenant));
 }
 
 function tenantSetting(tenant: string): string {
