@@ -179,7 +179,7 @@ describe('subgraph /metrics', () => {
 
     const sql = await scrape(identity);
     const sqlOperations = labelValues(sql.samples, 'palisade_subgraph_db_operation_duration_seconds_count', 'operation');
-    // Each tenant statement runs in its own transaction: BEGIN and COMMIT are execs around the query.
+    // Migrations and seeding ran in transactions (BEGIN and COMMIT are execs); each tenant statement is one query.
     expect(sqlOperations).toEqual([...SQL_OPERATIONS].sort());
     const statements = sql.samples
       .filter((s) => s.name === 'palisade_subgraph_db_operation_duration_seconds_count' && s.labels.operation !== 'transaction')

@@ -9,9 +9,9 @@ export interface TransactionOptions {
 }
 
 /**
- * The kinds of operation a SQL database reports to its observer: each statement is a `query` or an `exec`
- * (BEGIN and COMMIT included, as stats counts them); a `transaction` is also reported as a whole, from its
- * start to its commit or rollback.
+ * The kinds of operation a SQL database reports to its observer: each round trip is a `query` or an `exec`
+ * (BEGIN and COMMIT included, as stats counts them; a transactionQuery is one `query`); a `transaction` is also
+ * reported as a whole, from its start to its commit or rollback.
  */
 export type SqlOperation = 'query' | 'exec' | 'transaction';
 
@@ -30,7 +30,10 @@ export interface SqlExecutor {
  */
 export interface SqlDatabase extends SqlExecutor {
   readonly kind: 'postgres' | 'pglite';
-  /** Statements sent since the database was opened, BEGIN and COMMIT included; tests read it to prove batching. */
+  /**
+   * Round trips since the database was opened: one per statement, BEGIN and COMMIT of a transaction included,
+   * and one per transactionQuery; tests read it to prove batching.
+   */
   readonly stats: StoreStats;
   /** Told about every statement and transaction; set by the service that owns the database (its metrics). */
   observe?: StoreObserver<SqlOperation>;
@@ -39,6 +42,11 @@ export interface SqlDatabase extends SqlExecutor {
    * the error rethrown. fn sends its statements through tx only: PGlite's one connection is held for it.
    */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * One statement in a transaction of its own (BEGIN with options.setup, the statement, COMMIT) in one round
+   * trip. Settings made with SET LOCAL in setup end with it, whether the statement succeeds or fails.
+   */
+  transactionQuery<R extends object = Record<string, unknown>>(text: string, params?: readonly SqlParameter[], options?: TransactionOptions): Promise<R[]>;
   /** Resolves when the database answers; rejects with StoreUnavailableError when it does not. */
   ping(): Promise<void>;
   /** Closes every connection. Safe to call twice. */

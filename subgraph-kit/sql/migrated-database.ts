@@ -31,30 +31,21 @@ export class MigratedDatabase {
 
   /**
    * Statements for one request. Each runs in its own transaction, whose BEGIN carries `settings` (SET LOCAL
-   * statements without parameters) and the statement deadline in one round trip: three round trips per
-   * statement (BEGIN and settings, the statement, COMMIT), none of them for the deadline.
+   * statements without parameters) and the statement deadline: one round trip per query
+   * (SqlDatabase.transactionQuery); a script passed to exec takes three (BEGIN and settings, the script, COMMIT).
    */
   statements(settings: string): SqlExecutor {
     const setup = this.setupOf(settings);
     return {
       query: async <R extends object>(text: string, params?: readonly SqlParameter[]): Promise<R[]> => {
         await this.ready();
-        return this.database.transaction((tx) => tx.query<R>(text, params), { setup });
+        return this.database.transactionQuery<R>(text, params, { setup });
       },
       exec: async (script: string): Promise<void> => {
         await this.ready();
         await this.database.transaction((tx) => tx.exec(script), { setup });
       },
     };
-  }
-
-  /**
-   * Several statements in one transaction, with `settings` and the statement deadline sent with its BEGIN, for a
-   * write that checks what it wrote before it commits: fn throwing rolls everything back.
-   */
-  async transaction<T>(settings: string, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    await this.ready();
-    return this.database.transaction(fn, { setup: this.setupOf(settings) });
   }
 
   private setupOf(settings: string): string {

@@ -1,6 +1,7 @@
 'use strict';
 // The thread that runs PGlite in memory for lib/sql/pglite.ts (which says why). Messages: { id, operation, text,
-// params } with operation query or exec; answers: { id, rows } or { id, error }. The main thread ends it with terminate().
+// params, setup } with operation query, exec or transactionQuery (the statement in a transaction of its own whose
+// BEGIN carries setup); answers: { id, rows } or { id, error }. The main thread ends it with terminate().
 const { parentPort } = require('node:worker_threads');
 const { PGlite } = require('@electric-sql/pglite');
 
@@ -14,10 +15,25 @@ function describe(error) {
 
 async function main() {
   const db = await PGlite.create();
-  parentPort.on('message', async ({ id, operation, text, params }) => {
+  // PGlite's one connection answers one message at a time, and the main thread sends the next only when this
+  // one is answered, so nothing runs between BEGIN and COMMIT or ROLLBACK.
+  async function transactionQuery(text, params, setup) {
+    try {
+      await db.exec(setup ? `BEGIN; ${setup}` : 'BEGIN');
+      const { rows } = await db.query(text, params);
+      await db.exec('COMMIT');
+      return rows;
+    } catch (error) {
+      await db.exec('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+  parentPort.on('message', async ({ id, operation, text, params, setup }) => {
     try {
       if (operation === 'query') {
         parentPort.postMessage({ id, rows: (await db.query(text, params)).rows });
+      } else if (operation === 'transactionQuery') {
+        parentPort.postMessage({ id, rows: await transactionQuery(text, params, setup) });
       } else {
         await db.exec(text);
         parentPort.postMessage({ id, rows: [] });

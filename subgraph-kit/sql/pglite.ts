@@ -79,6 +79,10 @@ export class PgliteDatabase implements SqlDatabase {
     );
   }
 
+  transactionQuery<R extends object>(text: string, params: readonly SqlParameter[] = [], options: TransactionOptions = {}): Promise<R[]> {
+    return this.inTurn(() => this.send('transactionQuery', text, params, options.setup)) as Promise<R[]>;
+  }
+
   async ping(): Promise<void> {
     await this.query('SELECT 1');
   }
@@ -93,17 +97,17 @@ export class PgliteDatabase implements SqlDatabase {
    * Sends one statement now, without waiting for its turn: only for statements inside the transaction that holds
    * the turn. The observer is told how long the worker took to answer, not how long the statement waited for its turn.
    */
-  send(operation: 'query' | 'exec', text: string, params?: readonly SqlParameter[]): Promise<object[]> {
+  send(operation: 'query' | 'exec' | 'transactionQuery', text: string, params?: readonly SqlParameter[], setup?: string): Promise<object[]> {
     if (this.stopped) return Promise.reject(this.stopped);
     this.stats.roundTrips += 1;
     const id = this.nextId++;
     return observeRoundTrip(
       this.observe,
-      operation,
+      operation === 'transactionQuery' ? 'query' : operation,
       () =>
         new Promise<object[]>((resolve, reject) => {
           this.pending.set(id, { resolve, reject });
-          this.worker.postMessage({ id, operation, text, params });
+          this.worker.postMessage({ id, operation, text, params, setup });
         }),
     );
   }

@@ -19,7 +19,9 @@ export class PostgresDatabase implements SqlDatabase {
   private closing: Promise<void> | undefined;
 
   constructor(url: string, options: PostgresOptions = {}) {
-    this.pool = new Pool({ connectionString: url, connectionTimeoutMillis: 5_000 });
+    // Pipeline mode: a client writes each query as it is given, without waiting for the answer to the one before
+    // (transactionQuery relies on it); a caller that awaits each query, as transaction does, sees no difference.
+    this.pool = new Pool({ connectionString: url, connectionTimeoutMillis: 5_000, pipeline: true });
     // Without a listener, an idle connection that the server drops would be an uncaught 'error' event and end the process.
     this.pool.on('error', (error) => options.logger?.warn({ err: error }, 'an idle PostgreSQL connection failed; the pool will open a new one'));
   }
@@ -54,6 +56,33 @@ export class PostgresDatabase implements SqlDatabase {
         client.release(rollbackFailure);
         throw error;
       }
+    });
+  }
+
+  transactionQuery<R extends object>(text: string, params: readonly SqlParameter[] = [], options: TransactionOptions = {}): Promise<R[]> {
+    this.stats.roundTrips += 1;
+    return observeRoundTrip(this.observe, 'query', async () => {
+      const client = await guard(() => this.pool.connect());
+      // All three are on the wire before any answer is read, so COMMIT reaches the server whatever becomes of the
+      // statement, and PostgreSQL runs the COMMIT of a failed transaction as ROLLBACK: its SET LOCAL settings end
+      // with it either way, before the client goes back to the pool.
+      const [begun, statement, committed] = await Promise.allSettled([
+        client.query(options.setup ? `BEGIN; ${options.setup}` : 'BEGIN'),
+        client.query(text, params as unknown[]),
+        client.query('COMMIT'),
+      ]);
+      if (begun.status === 'fulfilled' && statement.status === 'fulfilled' && committed.status === 'fulfilled') {
+        client.release();
+        return statement.value.rows as R[];
+      }
+      // Belt and braces, on the failure path only: a connection that cannot even roll back is destroyed, never reused.
+      const rollback = await new ClientExecutor(client, this).exec('ROLLBACK').then(
+        () => undefined,
+        (failure: unknown) => (failure instanceof Error ? failure : new Error(String(failure))),
+      );
+      client.release(rollback);
+      const failure = [begun, statement, committed].find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+      throw storeFailureOf(failure?.reason);
     });
   }
 
@@ -92,7 +121,11 @@ async function guard<R>(operation: () => Promise<R>): Promise<R> {
   try {
     return await operation();
   } catch (error) {
-    if (error instanceof DatabaseError) throw storeErrorOf(error);
-    throw new StoreUnavailableError('PostgreSQL did not answer', { cause: error });
+    throw storeFailureOf(error);
   }
+}
+
+function storeFailureOf(error: unknown): Error {
+  if (error instanceof DatabaseError) return storeErrorOf(error);
+  return new StoreUnavailableError('PostgreSQL did not answer', { cause: error });
 }

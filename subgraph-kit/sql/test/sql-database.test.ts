@@ -1,6 +1,7 @@
 import { QueryDeadlineExceededError, StoreRefusedValueError, StoreUnavailableError } from '../../store-errors';
 import { MigratedDatabase, PostgresDatabase, type SqlDatabase } from '..';
 import { createTestDatabase, type TestDatabase } from '../test-database';
+import { RequestCountingProxy } from './request-counting-proxy';
 
 describe(`SqlDatabase on ${process.env.DATABASE_URL ? 'the PostgreSQL server at DATABASE_URL' : 'PGlite in memory'}`, () => {
   let testDatabase: TestDatabase;
@@ -93,14 +94,62 @@ describe(`SqlDatabase on ${process.env.DATABASE_URL ? 'the PostgreSQL server at 
     await expect(database.transaction((tx) => tx.query('SELECT $1::timestamptz AS at', ['yesterday-ish']))).rejects.toBeInstanceOf(StoreRefusedValueError);
   });
 
-  it("sends a request's statements with its settings and the statement deadline in the one round trip of BEGIN", async () => {
+  it("sends each of a request's statements in a transaction of its own, with its settings and the statement deadline, in one round trip", async () => {
     const store = new MigratedDatabase(database, async () => undefined, 1234);
     const before = database.stats.roundTrips;
     const [settings] = await store.statements("SET LOCAL application_name = 'palisade-test'").query<{ timeout: string; name: string }>(
       "SELECT current_setting('statement_timeout') AS timeout, current_setting('application_name') AS name",
     );
     expect(settings).toEqual({ timeout: '1234ms', name: 'palisade-test' });
-    expect(database.stats.roundTrips - before).toBe(3);
+    expect(database.stats.roundTrips - before).toBe(1);
+  });
+
+  it('runs a statement in a transaction of its own in one round trip: it commits, and its SET LOCAL settings end with it', async () => {
+    const before = database.stats.roundTrips;
+    const [first] = await database.transactionQuery<{ name: string; pid: number }>(
+      "INSERT INTO items VALUES ($1, '{}', now()) RETURNING current_setting('application_name') AS name, pg_backend_pid() AS pid",
+      ['a'],
+      { setup: "SET LOCAL application_name = 'palisade-local'" },
+    );
+    expect(database.stats.roundTrips - before).toBe(1);
+    expect(first.name).toBe('palisade-local');
+    // The pool hands the connection it got back to the next caller: the same connection, without the setting.
+    const [next] = await database.query<{ name: string; pid: number; uids: string[] }>(
+      "SELECT current_setting('application_name') AS name, pg_backend_pid() AS pid, (SELECT array_agg(uid) FROM items) AS uids",
+    );
+    expect(next).toEqual({ name: expect.not.stringMatching('palisade-local'), pid: first.pid, uids: ['a'] });
+  });
+
+  it('rolls a failed statement back, leaving neither its writes nor its settings nor an open transaction on the connection', async () => {
+    const [{ pid }] = await database.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    const failing = database.transactionQuery(
+      "WITH written AS (INSERT INTO items VALUES ('a', '{}', now()) RETURNING uid) SELECT uid::int FROM written",
+      [],
+      { setup: "SET LOCAL application_name = 'palisade-local'" },
+    );
+    await expect(failing).rejects.toBeInstanceOf(StoreRefusedValueError);
+    await expect(database.transactionQuery('SELECT * FROM missing_table', [], { setup: "SET LOCAL application_name = 'palisade-local'" })).rejects.toMatchObject({ code: '42P01' });
+    // A connection left in the failed transaction would refuse this statement (25P02).
+    const [after] = await database.query<{ name: string; pid: number; count: number }>(
+      "SELECT current_setting('application_name') AS name, pg_backend_pid() AS pid, (SELECT count(*)::int FROM items) AS count",
+    );
+    expect(after).toEqual({ name: expect.not.stringMatching('palisade-local'), pid, count: 0 });
+  });
+
+  (process.env.DATABASE_URL ? it : it.skip)('writes BEGIN with its settings, the statement and COMMIT before it reads any answer (a PostgreSQL server only)', async () => {
+    const proxy = await RequestCountingProxy.open(new URL(testDatabase.url!));
+    const throughProxy = new PostgresDatabase(proxy.url);
+    try {
+      await throughProxy.query('SELECT 1');
+      const before = proxy.requests;
+      // Answers are held back until three requests have arrived: a client that waited for each answer would wait forever.
+      proxy.holdAnswersUntil(before + 3);
+      expect(await throughProxy.transactionQuery('SELECT 1 AS one', [], { setup: "SET LOCAL application_name = 'palisade-local'" })).toEqual([{ one: 1 }]);
+      expect(proxy.requests - before).toBe(3);
+    } finally {
+      await throughProxy.close();
+      await proxy.close();
+    }
   });
 
   (process.env.DATABASE_URL ? it : it.skip)('stops a statement at its deadline with QueryDeadlineExceededError (statement_timeout; a PostgreSQL server only, PGlite has no timers)', async () => {

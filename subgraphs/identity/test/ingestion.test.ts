@@ -1,7 +1,8 @@
 import { sampleEvents } from '../../../examples/ocsf/samples';
 import { applyBatch } from '../../../subgraph-kit/ingestion/apply-batch';
 import { MigratedDatabase } from '../../../subgraph-kit/sql';
-import { userInventoryWriter } from '../src/ingestion/user-inventory-writer';
+import { readEvent, type EventOf } from '../../../lib/ingestion/event';
+import { UidOfAnotherTenantError, userInventoryWriter } from '../src/ingestion/user-inventory-writer';
 import { execute, startIdentity, type IdentityFixture } from './support';
 
 type Raw = Record<string, any>;
@@ -98,18 +99,18 @@ describe('identity ingestion of User Inventory Info', () => {
     expect((await execute(fixture.service, 'globex', `{ user(uid: "${DANA}") { uid } }`)).data.user).toBeNull();
   });
 
-  it('writes a batch of one tenant in one transaction of three round trips (BEGIN with the tenant, one statement, COMMIT), whatever its size', async () => {
+  it('writes a batch of one tenant with one statement in a transaction of its own, in one round trip, whatever its size', async () => {
     const stats = fixture.testDatabase.database.stats;
     const batch = Array.from({ length: 60 }, (_, n) => inventory(`size-${n}`, n, { groups: [{ uid: `size-grp-${n % 3}`, name: `g${n % 3}` }], account: { uid: `size-acc-${n}`, type_id: 1 } }));
     const before = stats.roundTrips;
     expect((await apply(batch)).every((outcome) => outcome.status === 'applied')).toBe(true);
-    expect(stats.roundTrips - before).toBe(3);
+    expect(stats.roundTrips - before).toBe(1);
     const twoTenants = stats.roundTrips;
     await applyBatch(5003, userInventoryWriter(storeOf(fixture)), [
       { tenant: 'acme', value: inventory('size-acme', 0) },
       { tenant: 'globex', value: inventory('size-globex', 0) },
     ]);
-    expect(stats.roundTrips - twoTenants).toBe(6);
+    expect(stats.roundTrips - twoTenants).toBe(2);
   });
 
   it('changes nothing when the whole batch is delivered again', async () => {
@@ -158,6 +159,16 @@ describe('identity ingestion of User Inventory Info', () => {
     ]);
     expect((await rowsOf('owned')).users[0]).toMatchObject({ tenant: 'acme', name: 'Person p-by-acme' });
     expect((await rowsOf('globex', 'globex')).users).toHaveLength(1);
+  });
+
+  it("writes nothing of a tenant's batch when one of its uids is another tenant's: the statement refuses itself", async () => {
+    await apply([inventory('atomic-acme-ann', 0)]);
+    const events = [inventory('atomic-acme-ann', 5, { full_name: 'Taken Over' }), inventory('atomic-globex-bo', 0, { groups: [{ uid: 'atomic-globex-grp', name: 'g' }] })].map(
+      (value) => readEvent(value, { tenant: 'globex', classes: [5003] }) as EventOf<5003>,
+    );
+    await expect(userInventoryWriter(storeOf(fixture)).write(events)).rejects.toBeInstanceOf(UidOfAnotherTenantError);
+    expect(await rowsOf('atomic-globex', 'globex')).toEqual({ users: [], groups: [], accounts: [], memberships: [] });
+    expect((await rowsOf('atomic-acme')).users).toEqual([expect.objectContaining({ tenant: 'acme', name: 'Person p-ann' })]);
   });
 });
 

@@ -1,6 +1,11 @@
 import { MigratedDatabase } from '../../../subgraph-kit/sql';
+import { StoreRefusedValueError } from '../../../subgraph-kit/store-errors';
+import { AccountRepository } from '../src/data/account-repository';
+import { GroupRepository } from '../src/data/group-repository';
+import { RoleRepository } from '../src/data/role-repository';
 import { READER_ROLE, tenantSql } from '../src/data/tenant-sql';
-import { startIdentity, usersOf, type IdentityFixture } from './support';
+import { UserRepository } from '../src/data/user-repository';
+import { demo, startIdentity, usersOf, type IdentityFixture } from './support';
 
 const TABLES = ['users', 'groups', 'roles', 'accounts', 'group_memberships', 'role_assignments'];
 
@@ -62,8 +67,55 @@ describe('row-level security in the identity database', () => {
   });
 
   it('shows nothing when no tenant is set', async () => {
-    const rows = await fixture.testDatabase.database.transaction((tx) => tx.query('SELECT count(*)::int AS count FROM users'), { setup: `SET LOCAL ROLE ${READER_ROLE}` });
+    const rows = await fixture.testDatabase.database.transactionQuery('SELECT count(*)::int AS count FROM users', [], { setup: `SET LOCAL ROLE ${READER_ROLE}` });
     expect(rows).toEqual([{ count: 0 }]);
+  });
+
+  it('costs one round trip per statement of a repository', async () => {
+    const sql = tenantSql(store, 'acme');
+    const uids = usersOf('acme').slice(0, 10).map((u) => u.uid);
+    const users = new UserRepository(sql, 'acme');
+    const groups = new GroupRepository(sql, 'acme');
+    const groupUids = demo.groups.filter((g) => g.tenant === 'acme').map((g) => g.uid);
+    const calls: Array<[string, number, () => Promise<unknown>]> = [
+      ['users.byUids', 1, () => users.byUids(uids)],
+      ['users.page (the page and its count)', 2, () => users.page({ hasMfa: true }, { first: 5 })],
+      ['users.membersOfGroups (the pages and their counts)', 2, () => users.membersOfGroups(groupUids, { first: 3 })],
+      ['groups.byUids', 1, () => groups.byUids(groupUids)],
+      ['groups.page (the page and its count)', 2, () => groups.page({ first: 5 })],
+      ['groups.ofUsers', 1, () => groups.ofUsers(uids)],
+      ['roles.ofUsers', 1, () => new RoleRepository(sql, 'acme').ofUsers(uids)],
+      ['accounts.ofUsers', 1, () => new AccountRepository(sql, 'acme').ofUsers(uids)],
+    ];
+    for (const [name, statements, call] of calls) {
+      const before = fixture.service.stats.roundTrips;
+      await call();
+      expect({ name, roundTrips: fixture.service.stats.roundTrips - before }).toEqual({ name, roundTrips: statements });
+    }
+  });
+
+  it("shows a statement for one tenant only that tenant's rows, on the connection the statement for another tenant used just before", async () => {
+    const statement = "SELECT array_agg(DISTINCT tenant) AS tenants, pg_backend_pid() AS pid, current_setting('palisade.tenant') AS setting FROM users";
+    const [acme] = await tenantSql(store, 'acme').query<{ tenants: string[]; pid: number; setting: string }>(statement);
+    const [globex] = await tenantSql(store, 'globex').query<{ tenants: string[]; pid: number; setting: string }>(statement);
+    expect(acme).toMatchObject({ tenants: ['acme'], setting: 'acme' });
+    expect(globex).toEqual({ tenants: ['globex'], pid: acme.pid, setting: 'globex' });
+  });
+
+  it('leaves no tenant and no role on the connection after a statement fails', async () => {
+    const acme = tenantSql(store, 'acme');
+    const [{ pid }] = await acme.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    await expect(acme.query('SELECT uid::int FROM users')).rejects.toBeInstanceOf(StoreRefusedValueError);
+    await expect(acme.query('SELECT * FROM users_missing')).rejects.toMatchObject({ code: '42P01' });
+    const { database } = fixture.testDatabase;
+    const [after] = await database.query<{ pid: number; role: string; tenant: string | null }>(
+      "SELECT pg_backend_pid() AS pid, current_user AS role, current_setting('palisade.tenant', true) AS tenant",
+    );
+    expect(after.pid).toBe(pid);
+    expect(after.role).not.toBe(READER_ROLE);
+    expect(after.tenant ?? '').toBe('');
+    // The next statement without a tenant, on that connection, sees nothing.
+    expect(await database.transactionQuery('SELECT count(*)::int AS count, pg_backend_pid() AS pid FROM users', [], { setup: `SET LOCAL ROLE ${READER_ROLE}` })).toEqual([{ count: 0, pid }]);
   });
 
   it('refuses a tenant that is not an identifier before it reaches SQL', () => {

@@ -27,6 +27,7 @@ describe('identity schema and demo data', () => {
       { version: '001', name: 'initial_schema' },
       { version: '002', name: 'row_level_security' },
       { version: '003', name: 'ingestion_versions' },
+      { version: '004', name: 'refuse' },
     ]);
   });
 

@@ -3,7 +3,7 @@ import type { UserSnapshot } from '../../../../lib/ingestion/user-inventory-info
 import { stateVersion, type AnyEventConsumer, type EventWriter } from '../../../../subgraph-kit/ingestion';
 import type { MigratedDatabase } from '../../../../subgraph-kit/sql';
 import type { AccountType, RiskLevel, UserType } from '../data/rows';
-import { tenantWrite } from '../data/tenant-sql';
+import { tenantWriteSql } from '../data/tenant-sql';
 
 type UserInventory = EventOf<5003>;
 
@@ -106,9 +106,16 @@ WITH input_users AS (
   UPDATE users SET manager_uid = pending_manager_uid, pending_manager_uid = NULL
   WHERE tenant = $5 AND pending_manager_uid IN (SELECT uid FROM input_users) AND uid NOT IN (SELECT uid FROM input_users)
 )
-SELECT (SELECT count(*) FROM written_users)::int AS users, (SELECT count(*) FROM written_groups)::int AS groups, (SELECT count(*) FROM written_accounts)::int AS accounts`;
+SELECT CASE
+  WHEN (SELECT count(*) FROM written_users) < (SELECT count(*) FROM input_users) THEN palisade_refuse('user')
+  WHEN (SELECT count(*) FROM written_groups) < (SELECT count(*) FROM input_groups) THEN palisade_refuse('group')
+  WHEN (SELECT count(*) FROM written_accounts) < (SELECT count(*) FROM input_accounts) THEN palisade_refuse('account')
+END AS refused`;
 
-/** Raised, and the tenant's transaction rolled back, when a uid of the batch belongs to another tenant's row. */
+/** The SQLSTATE of palisade_refuse (migration 004): the statement found a row it was given but could not write. */
+const REFUSED = 'PA001';
+
+/** Raised, nothing of the tenant's statement written, when a uid of the batch belongs to another tenant's row. */
 export class UidOfAnotherTenantError extends Error {
   constructor(what: string) {
     super(`a ${what} uid of the event is taken by another tenant (uids are unique across tenants in identity), so nothing of it was written`);
@@ -118,24 +125,20 @@ export class UidOfAnotherTenantError extends Error {
 
 /**
  * User Inventory Info (5003): users, their accounts and groups, upserted by their OCSF uids, the newest event
- * winning per row. One transaction per tenant of the batch: BEGIN with the tenant set, one statement, COMMIT.
+ * winning per row. One statement per tenant of the batch, in a transaction of its own with the tenant set, in one
+ * round trip; the statement refuses itself, and so writes nothing, when a uid of the batch is another tenant's.
  */
 export function userInventoryWriter(store: MigratedDatabase): EventWriter<5003> {
   return {
     async write(events) {
       for (const [tenant, rows] of rowsByTenant(events)) {
-        await tenantWrite(store, tenant, async (tx) => {
-          const [written] = await tx.query<{ users: number; groups: number; accounts: number }>(WRITE_TENANT, [
-            JSON.stringify(rows.users),
-            JSON.stringify(rows.groups),
-            JSON.stringify(rows.accounts),
-            JSON.stringify(rows.memberships),
-            tenant,
-          ]);
-          if (written.users < rows.users.length) throw new UidOfAnotherTenantError('user');
-          if (written.groups < rows.groups.length) throw new UidOfAnotherTenantError('group');
-          if (written.accounts < rows.accounts.length) throw new UidOfAnotherTenantError('account');
-        });
+        const params = [JSON.stringify(rows.users), JSON.stringify(rows.groups), JSON.stringify(rows.accounts), JSON.stringify(rows.memberships), tenant];
+        await tenantWriteSql(store, tenant)
+          .query(WRITE_TENANT, params)
+          .catch((error: unknown) => {
+            const { code, message } = error as { code?: unknown; message?: string };
+            throw code === REFUSED ? new UidOfAnotherTenantError(message ?? 'row') : error;
+          });
       }
     },
   };
