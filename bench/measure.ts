@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpuMsOf, type GatewayProcess } from './gateway-process';
-import { isCleanResult, percentile, runLoad, type LoadSample } from './load';
+import { isCleanResult, percentile, runLoad, type LoadRequest, type LoadSample } from './load';
 import type { BenchSubgraphs } from './subgraphs';
 
 /** Where load goes: a gateway child, or a subgraph of this process (the direct requests). */
@@ -9,6 +9,11 @@ export interface Target {
   url: string;
   body: string;
   headers: Record<string, string>;
+  /**
+   * The varied workload: each call starts the target's seeded sequence from its beginning and returns its
+   * next-request function, used instead of `body` and `headers` (which then hold its first request).
+   */
+  sequence?: () => () => LoadRequest;
   /** The gateway child, whose memory and CPU are measured; undefined: this process (subgraphs and load generator). */
   process?: GatewayProcess;
 }
@@ -48,12 +53,22 @@ export interface RunSettings {
   warmupSeconds: number;
 }
 
-/** Sends one request and insists on a clean answer, so a misconfigured target fails before any load. */
+/** Requests of a sequence checked before any load. */
+const CHECKED_OF_SEQUENCE = 40;
+
+/**
+ * Sends one request (of a sequence, its first 40) and insists on clean answers, so a misconfigured target
+ * fails before any load.
+ */
 export async function checkTarget(target: Target): Promise<void> {
-  const response = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json', ...target.headers }, body: target.body });
-  const text = await response.text();
-  if (response.status !== 200 || !isCleanResult(text)) {
-    throw new Error(`${target.label} did not answer cleanly (HTTP ${response.status}): ${text.slice(0, 1000)}`);
+  const next = target.sequence?.();
+  for (let i = 0; i < (next ? CHECKED_OF_SEQUENCE : 1); i++) {
+    const { body, headers } = next ? next() : target;
+    const response = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const text = await response.text();
+    if (response.status !== 200 || !isCleanResult(text)) {
+      throw new Error(`${target.label} did not answer ${body} cleanly (HTTP ${response.status}): ${text.slice(0, 1000)}`);
+    }
   }
 }
 
@@ -62,7 +77,8 @@ export async function checkTarget(target: Target): Promise<void> {
  * after, it waits for the work still queued from cut-off requests to finish, so no run inherits another's.
  */
 export async function measure(target: Target, subgraphs: BenchSubgraphs, settings: RunSettings): Promise<Measurement> {
-  const load = { url: target.url, body: target.body, headers: target.headers, connections: settings.connections };
+  // A sequence runs on from the warm-up into the measured run.
+  const load = { url: target.url, body: target.body, headers: target.headers, next: target.sequence?.(), connections: settings.connections };
   const pid = target.process?.pid ?? 'self';
   if (settings.warmupSeconds > 0) {
     await runLoad({ ...load, durationSeconds: settings.warmupSeconds });
