@@ -1,4 +1,4 @@
-import { PRINCIPAL_HEADER, signPrincipal } from '../lib/principal';
+import { PRINCIPAL_HEADER, signPrincipal, type Principal } from '../lib/principal';
 import type { GatewayProcess } from './gateway-process';
 import { GATEWAY_LABELS, isPalisade, type GatewayKey } from './gateways';
 import type { LoadRequest } from './load';
@@ -9,14 +9,14 @@ import type { VariedDraw, VariedWorkload } from './varied-workloads';
 import { persistedRequestBody, textRequestBody, type ListedOperation, type Workload } from './workloads';
 
 /**
- * A day: the load generator sends one fixed header for a whole run, settling included. The secret is made
+ * A day: the load generator sends headers made before the runs, settling included. The secret is made
  * for this run and gone with it.
  */
 const DIRECT_HEADER_TTL_SECONDS = 86_400;
 
-/** The signed principal header for requests sent straight to a subgraph. */
-function directHeaders(subgraphs: BenchSubgraphs): Record<string, string> {
-  return { [PRINCIPAL_HEADER]: signPrincipal(BENCH_PRINCIPAL, Buffer.from(subgraphs.principalSecret, 'utf8'), Date.now(), DIRECT_HEADER_TTL_SECONDS) };
+/** The signed principal header for requests sent straight to a subgraph, as the benchmark's script or as `principal`. */
+export function directHeaders(principalSecret: string, principal: Principal = BENCH_PRINCIPAL): Record<string, string> {
+  return { [PRINCIPAL_HEADER]: signPrincipal(principal, Buffer.from(principalSecret, 'utf8'), Date.now(), DIRECT_HEADER_TTL_SECONDS) };
 }
 
 /** What one gateway needs for one workload: A is asked by persisted id with its token, B and C get the text. */
@@ -30,7 +30,7 @@ export function gatewayTarget(key: GatewayKey, gateway: GatewayProcess, workload
 
 /** The workload sent straight to a subgraph with a signed principal: what a gateway adds is measured against it. */
 export function directTarget(label: string, url: string, operation: ListedOperation, workload: Workload, subgraphs: BenchSubgraphs): Target {
-  return { label, url, body: textRequestBody(operation, workload), headers: directHeaders(subgraphs) };
+  return { label, url, body: textRequestBody(operation, workload), headers: directHeaders(subgraphs.principalSecret) };
 }
 
 /** A seeded sequence of the varied workload: each call starts it anew. */

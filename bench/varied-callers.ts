@@ -1,7 +1,8 @@
 import { demoTenantSizes, demoUid } from '../demo-data';
 import { signDevelopmentToken } from '../lib/authentication/development-key';
-import { PRINCIPAL_HEADER, signPrincipal, type Principal } from '../lib/principal';
+import type { Principal } from '../lib/principal';
 import { BENCH_PRINCIPAL_HEADER, encodeBenchPrincipal } from './principal-data-source';
+import { directHeaders } from './targets';
 import { seededFor, type VariedWorkload } from './varied-workloads';
 
 /** Callers per workload: analysts of both tenants, each a user of the demo data with a scope set of their own. */
@@ -11,10 +12,8 @@ export const CALLERS_PER_WORKLOAD = 200;
 const SCOPES = ['identity:read', 'pii:read', 'assets:read', 'vulnerabilities:read', 'incidents:read', 'incidents:write'];
 
 /** The browser application the callers' tokens were issued to. */
-const CLIENT_ID = 'palisade-console';
+export const CLIENT_ID = 'palisade-console';
 
-/** A day: credentials are made once for the whole run. */
-const CREDENTIAL_TTL_SECONDS = 86_400;
 
 /** A caller and the same principal in the three forms the targets take it. */
 export interface Caller {
@@ -31,7 +30,7 @@ export interface Caller {
  * The workload's callers, drawn from the seed: tenants in proportion to their users, any user of the tenant
  * as the subject, the scope set as described at SCOPES.
  */
-export async function makeCallers(workload: VariedWorkload, scale: number, seed: number, keyDirectory: string, principalSecret: Buffer): Promise<Caller[]> {
+export async function makeCallers(workload: VariedWorkload, scale: number, seed: number, keyDirectory: string, principalSecret: string): Promise<Caller[]> {
   const random = seededFor(seed, `callers/${workload.key}`);
   const tenants = demoTenantSizes(scale);
   const callers: Caller[] = [];
@@ -44,12 +43,12 @@ export async function makeCallers(workload: VariedWorkload, scale: number, seed:
       scopes: SCOPES.filter((scope) => workload.requiredScopes.includes(scope) || random.chance(0.5)),
       clientId: CLIENT_ID,
     };
-    const token = await signDevelopmentToken({ directory: keyDirectory, ...principal, expiresIn: `${CREDENTIAL_TTL_SECONDS}s` });
+    const token = await signDevelopmentToken({ directory: keyDirectory, ...principal, expiresIn: '24h' });
     callers.push({
       principal,
       gatewayHeaders: { authorization: `Bearer ${token}` },
       peerHeaders: { [BENCH_PRINCIPAL_HEADER]: encodeBenchPrincipal(principal) },
-      directHeaders: { [PRINCIPAL_HEADER]: signPrincipal(principal, principalSecret, Date.now(), CREDENTIAL_TTL_SECONDS) },
+      directHeaders: directHeaders(principalSecret, principal),
     });
   }
   return callers;
