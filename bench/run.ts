@@ -209,6 +209,22 @@ function suiteResults(prefix: string, keys: readonly GatewayKey[], summaries: Ma
 
 type SuiteResults = ReturnType<typeof suiteResults>;
 
+function variedSettings(options: BenchOptions, suite: Suite, keys: readonly GatewayKey[]) {
+  const buildCost = (workload: string) =>
+    Object.fromEntries([...keys, 'direct'].flatMap((key) => {
+      const target = suite.targets.get(`${suite.prefix}${workload}/${key}`);
+      return target ? [[key, requestBuildMicros(target)]] : [];
+    }));
+  return {
+    seed: options.seed,
+    callersPerWorkload: CALLERS_PER_WORKLOAD,
+    requests: `each request the next of the workload's sequence, seeded by the seed; every gateway's run starts it anew, so all are sent the same requests in the same order (and round 2 repeats round 1's). Callers: users of the demo data (acme and globex in proportion to their users, kind user, client ${CLIENT_ID}), each holding the workload's required scopes and each other scope by a coin toss. A and E: persisted id with the caller's signed JWT; B, C, D: the document as text, the caller's principal in a plain header that they sign per subgraph fetch; direct: the caller's signed principal header. Every uid is of the caller's tenant and exists: no request is answered null or forbidden`,
+    workloads: Object.fromEntries(VARIED_WORKLOADS.map((w) => [w.key, w.description])),
+    /** CPU µs the load generator spends drawing and writing one request's body (autocannon's framing aside), per workload and target. */
+    requestBuildMicros: Object.fromEntries(WORKLOAD_KEYS.map((workload) => [workload, buildCost(workload)])),
+  };
+}
+
 function comparisonResults(options: BenchOptions, keys: readonly GatewayKey[], subgraphs: BenchSubgraphs, figures: Map<Suite['kind'], SuiteResults>, suites: readonly Suite[]) {
   const ran = (kind: Suite['kind']) => suites.find((suite) => suite.kind === kind);
   const identical = ran('identical');
@@ -238,21 +254,7 @@ function comparisonResults(options: BenchOptions, keys: readonly GatewayKey[], s
             workloads: Object.fromEntries(WORKLOADS.map((w) => [w.key, w.description])),
           }
         : {}),
-      ...(varied
-        ? {
-            varied: {
-              seed: options.seed,
-              callersPerWorkload: CALLERS_PER_WORKLOAD,
-              requests: `each request the next of the workload's sequence, seeded by the seed; every gateway's run starts it anew, so all are sent the same requests in the same order (and round 2 repeats round 1's). Callers: users of the demo data (acme and globex in proportion to their users, kind user, client ${CLIENT_ID}), each holding the workload's required scopes and each other scope by a coin toss. A and E: persisted id with the caller's signed JWT; B, C, D: the document as text, the caller's principal in a plain header that they sign per subgraph fetch; direct: the caller's signed principal header. Every uid is of the caller's tenant and exists: no request is answered null or forbidden`,
-              workloads: Object.fromEntries(VARIED_WORKLOADS.map((w) => [w.key, w.description])),
-              /** CPU µs the load generator spends drawing and writing one request's body (autocannon's framing aside), per workload and target. */
-              requestBuildMicros: Object.fromEntries(WORKLOAD_KEYS.map((w) => [w, Object.fromEntries([...keys, 'direct' as const].flatMap((key) => {
-                const target = varied.targets.get(`varied/${w}/${key}`);
-                return target ? [[key, requestBuildMicros(target)]] : [];
-              }))])),
-            },
-          }
-        : {}),
+      ...(varied ? { varied: variedSettings(options, varied, keys) } : {}),
     },
     ...(identical ? { workloads: figures.get('identical')! } : {}),
     ...(varied ? { varied: { seed: options.seed, ...figures.get('varied')! } } : {}),
