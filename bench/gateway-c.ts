@@ -7,14 +7,15 @@ import { createGatewayRuntime, type GatewayConfig, type GatewayPlugin } from '@g
 import { buildHTTPExecutor } from '@graphql-tools/executor-http';
 import { close } from '../lib/http-server';
 import { PRINCIPAL_HEADER, signPrincipal } from '../lib/principal';
-import { BENCH_PRINCIPAL } from './principal-data-source';
+import { BENCH_PRINCIPAL_HEADER, benchPrincipalOf } from './principal-data-source';
 import { failChild, requiredEnv, serveChild } from './serve-child';
 
-/** Adds the signed principal to every subgraph fetch, signed per fetch as A and B do. */
+/** Adds the signed principal (the one the request names, or the fixed one) to every subgraph fetch, signed per fetch as A and B do. */
 function signedPrincipalPlugin(principalSecret: Buffer): GatewayPlugin {
   return {
-    onFetch({ options, setOptions }) {
-      setOptions({ ...options, headers: { ...(options.headers as Record<string, string> | undefined), [PRINCIPAL_HEADER]: signPrincipal(BENCH_PRINCIPAL, principalSecret) } });
+    onFetch({ context, options, setOptions }) {
+      const principal = benchPrincipalOf('request' in context ? context.request?.headers.get(BENCH_PRINCIPAL_HEADER) : undefined);
+      setOptions({ ...options, headers: { ...(options.headers as Record<string, string> | undefined), [PRINCIPAL_HEADER]: signPrincipal(principal, principalSecret) } });
     },
   };
 }

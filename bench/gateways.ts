@@ -42,8 +42,12 @@ export function palisadeMode(): PalisadeMode {
       };
 }
 
-/** Rate limits high enough that the benchmark never trips them; everything else keeps its defaults. */
-const UNTRIPPABLE_RATE_LIMITS = JSON.stringify({ script: { rateLimit: { requests: 1_000_000_000, cost: 1_000_000_000_000 } } });
+/**
+ * Rate limits high enough that the benchmark never trips them, for the script of the identical workload and the
+ * users of the varied one; everything else keeps its defaults.
+ */
+const UNTRIPPABLE_BUDGET = { rateLimit: { requests: 1_000_000_000, cost: 1_000_000_000_000 } };
+const UNTRIPPABLE_RATE_LIMITS = JSON.stringify({ script: UNTRIPPABLE_BUDGET, user: UNTRIPPABLE_BUDGET });
 
 /** The token A gets: a script of tenant acme with every read scope, signed by a key A knows through JWKS_FILE. */
 export async function prepareTokenAndJwks(workDir: string): Promise<{ token: string; jwksFile: string }> {
@@ -136,8 +140,8 @@ export function startStockGateway(key: Exclude<GatewayKey, 'A' | 'E'>, setup: Ga
 
 /** What the output says about every gateway but A, whose description depends on REDIS_URL (palisadeMode). */
 export const GATEWAY_NOTES = {
-  B: 'stock @apollo/gateway + @apollo/server (startStandaloneServer), defaults, NODE_ENV=production, APOLLO_TELEMETRY_DISABLED=true, supergraph with `for: SECURITY` removed; no authentication, authorization or limits. It sends the signed principal header (a RemoteGraphQLDataSource whose willSendRequest signs a fixed principal per fetch): the minimum the subgraphs need, or they answer 401.',
-  C: 'Hive Gateway runtime (createGatewayRuntime) on node:http, defaults, NODE_ENV=production, same supergraph file as B; no authentication, authorization or limits. It sends the same signed principal header (a plugin whose onFetch signs it per fetch). Its HTTP transport is the one @graphql-mesh/transport-http would give (that package is not installed): @graphql-tools/executor-http at the subgraph URL. Its defaults deduplicate identical in-flight subgraph requests (the key does not include headers added in onFetch).',
+  B: 'stock @apollo/gateway + @apollo/server (startStandaloneServer), defaults, NODE_ENV=production, APOLLO_TELEMETRY_DISABLED=true, supergraph with `for: SECURITY` removed; no authentication, authorization or limits. It sends the signed principal header (a RemoteGraphQLDataSource whose willSendRequest signs per fetch the principal the request names in x-bench-principal, in the varied workload, or else a fixed one): the minimum the subgraphs need, or they answer 401.',
+  C: 'Hive Gateway runtime (createGatewayRuntime) on node:http, defaults, NODE_ENV=production, same supergraph file as B; no authentication, authorization or limits. It sends the same signed principal header (a plugin whose onFetch signs it per fetch, from x-bench-principal as B). Its HTTP transport is the one @graphql-mesh/transport-http would give (that package is not installed): @graphql-tools/executor-http at the subgraph URL. Its defaults deduplicate identical in-flight subgraph requests (the key does not include headers added in onFetch).',
   D: 'C with deduplicateInflightRequests: false on every subgraph, so every request reaches the subgraphs as with B.',
   E: 'A with DEDUPLICATION=off: every request executes and every fetch reaches the subgraphs, as with B.',
 };

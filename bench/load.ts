@@ -18,10 +18,18 @@ export interface LoadSample {
   errorExample?: string;
 }
 
+/** One request's body and headers (content-type is added). */
+export interface LoadRequest {
+  body: string;
+  headers: Record<string, string>;
+}
+
 export interface LoadOptions {
   url: string;
   body: string;
   headers?: Record<string, string>;
+  /** When given, each request is the next it returns, instead of `body` and `headers` every time. */
+  next?: () => LoadRequest;
   connections: number;
   durationSeconds: number;
 }
@@ -30,11 +38,13 @@ export interface LoadOptions {
 const PARSE_EVERY = 50;
 
 /**
- * POSTs the same body over `connections` keep-alive connections for `durationSeconds`. Every response is
+ * POSTs the same body (or each time the next of `next`) over `connections` keep-alive connections for
+ * `durationSeconds`. Every response is
  * checked for an `errors` key, and every 50th is parsed and must hold non-null `data` without `errors`.
  */
 export async function runLoad(options: LoadOptions): Promise<LoadSample> {
   const latenciesMs: number[] = [];
+  const { next } = options;
   let graphqlErrors = 0;
   let errorExample: string | undefined;
   let checked = 0;
@@ -45,6 +55,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSample> {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...options.headers },
     body: options.body,
+    ...(next ? { requests: [{ setupRequest: (request) => withNext(request, next) }] } : {}),
     connections: options.connections,
     duration: options.durationSeconds,
     timeout: 30,
@@ -78,6 +89,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadSample> {
     connectionErrors: result.errors,
     errorExample,
   };
+}
+
+function withNext<T extends { body?: string; headers?: Record<string, string> }>(request: T, next: () => LoadRequest): T {
+  const { body, headers } = next();
+  return { ...request, body, headers: { ...request.headers, ...headers } };
 }
 
 /** A GraphQL response with data for every root field and no errors. */

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpuMsOf, type GatewayProcess } from './gateway-process';
-import { isCleanResult, percentile, runLoad, type LoadSample } from './load';
+import { isCleanResult, percentile, runLoad, type LoadRequest, type LoadSample } from './load';
 import type { BenchSubgraphs } from './subgraphs';
 
 /** Where load goes: a gateway child, or a subgraph of this process (the direct requests). */
@@ -9,6 +9,11 @@ export interface Target {
   url: string;
   body: string;
   headers: Record<string, string>;
+  /**
+   * The varied workload: each call starts the target's seeded sequence from its beginning and returns its
+   * next-request function, used instead of `body` and `headers` (which then hold its first request).
+   */
+  sequence?: () => () => LoadRequest;
   /** The gateway child, whose memory and CPU are measured; undefined: this process (subgraphs and load generator). */
   process?: GatewayProcess;
 }
@@ -48,12 +53,22 @@ export interface RunSettings {
   warmupSeconds: number;
 }
 
-/** Sends one request and insists on a clean answer, so a misconfigured target fails before any load. */
+/** Requests of a sequence checked before any load. */
+const CHECKED_OF_SEQUENCE = 40;
+
+/**
+ * Sends one request (of a sequence, its first 40) and insists on clean answers, so a misconfigured target
+ * fails before any load.
+ */
 export async function checkTarget(target: Target): Promise<void> {
-  const response = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json', ...target.headers }, body: target.body });
-  const text = await response.text();
-  if (response.status !== 200 || !isCleanResult(text)) {
-    throw new Error(`${target.label} did not answer cleanly (HTTP ${response.status}): ${text.slice(0, 1000)}`);
+  const next = target.sequence?.();
+  for (let i = 0; i < (next ? CHECKED_OF_SEQUENCE : 1); i++) {
+    const { body, headers } = next ? next() : target;
+    const response = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const text = await response.text();
+    if (response.status !== 200 || !isCleanResult(text)) {
+      throw new Error(`${target.label} did not answer ${body} cleanly (HTTP ${response.status}): ${text.slice(0, 1000)}`);
+    }
   }
 }
 
@@ -62,7 +77,8 @@ export async function checkTarget(target: Target): Promise<void> {
  * after, it waits for the work still queued from cut-off requests to finish, so no run inherits another's.
  */
 export async function measure(target: Target, subgraphs: BenchSubgraphs, settings: RunSettings): Promise<Measurement> {
-  const load = { url: target.url, body: target.body, headers: target.headers, connections: settings.connections };
+  // A sequence runs on from the warm-up into the measured run.
+  const load = { url: target.url, body: target.body, headers: target.headers, next: target.sequence?.(), connections: settings.connections };
   const pid = target.process?.pid ?? 'self';
   if (settings.warmupSeconds > 0) {
     await runLoad({ ...load, durationSeconds: settings.warmupSeconds });
@@ -92,6 +108,7 @@ export async function measure(target: Target, subgraphs: BenchSubgraphs, setting
 const SETTLE_POLL_MS = 250;
 const SETTLE_QUIET_MS = 1000;
 const SETTLE_LIMIT_MS = 120_000;
+const IDLE_TRIPS_PER_POLL = 1;
 
 /**
  * Waits (bounded: 2 minutes) until neither the subgraphs' databases nor the target's process have worked for
@@ -107,8 +124,9 @@ export async function settle(subgraphs: BenchSubgraphs, pid: number | 'self'): P
     await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
     const nowTrips = subgraphs.roundTrips();
     const nowCpu = cpuMsOf(pid);
-    // A little CPU is idle housekeeping (timers, GC); a request in progress uses more.
-    const busy = nowTrips !== trips || (pid !== 'self' && nowCpu - cpu > 20);
+    // A little CPU is idle housekeeping (timers, GC); a request in progress uses more. One round trip per poll is
+    // idle too: the incidents subgraph's change relay looks for unpublished changes every second.
+    const busy = nowTrips - trips > IDLE_TRIPS_PER_POLL || (pid !== 'self' && nowCpu - cpu > 20);
     trips = nowTrips;
     cpu = nowCpu;
     if (busy) quietSince = Date.now();
@@ -134,6 +152,19 @@ export function summarize(measurements: readonly Measurement[]): Summary {
     subgraphCpuMsPerRequest: round(sum((m) => m.benchCpuMs) / sent, 2),
     ...(measurements.find((m) => m.errorExample) ? { errorExample: measurements.find((m) => m.errorExample)!.errorExample } : {}),
   };
+}
+
+/** Requests drawn to time a sequence. */
+const TIMED_DRAWS = 20_000;
+
+/** CPU µs per request that a target's sequence takes to draw and write a request (0 for a fixed request). */
+export function requestBuildMicros(target: Target): number {
+  if (!target.sequence) return 0;
+  const next = target.sequence();
+  const before = process.cpuUsage();
+  for (let i = 0; i < TIMED_DRAWS; i++) next();
+  const used = process.cpuUsage(before);
+  return round((used.user + used.system) / TIMED_DRAWS, 2);
 }
 
 export function round(value: number, digits: number): number {

@@ -1,6 +1,14 @@
 import { parseArgs } from 'node:util';
 
+/** Which workloads the comparison runs: the same request on every connection, one drawn per request, or both. */
+export const WORKLOAD_KINDS = ['identical', 'varied', 'both'] as const;
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
+
 export interface BenchOptions {
+  /** The comparison's workloads. */
+  workload: WorkloadKind;
+  /** Seed of the varied workload's callers and requests. */
+  seed: number;
   scaling: boolean;
   /** Seconds of the soak (gateway A's memory under load); 0: no soak. */
   soakSeconds: number;
@@ -38,6 +46,7 @@ const NOISY_NEIGHBOUR_DURATION = 10;
 const SUBSCRIPTIONS_DURATION = 30;
 const SUBSCRIPTIONS_RATE = 50;
 const SUBSCRIPTIONS_SUBSCRIBERS = 1000;
+const DEFAULT_SEED = 15;
 
 export const USAGE = `Load-tests Palisade (A) against stock @apollo/gateway (B) and Hive Gateway (C) on the same subgraphs.
 
@@ -48,6 +57,11 @@ Usage: npm run bench -- [options]
   --connections <n>   concurrent keep-alive connections                         (default 50)
   --rounds <n>        rounds; each round runs A, B, C in turn for each workload (default 2)
   --scale <n>         demo data scale of the comparison                         (default 1)
+  --workload <kind>   identical: every connection sends the same request, as a polling dashboard
+                      does; varied: each request the next of a seeded sequence (a user of acme or
+                      globex with a scope set of their own, and a profile, board page or incident of
+                      their tenant); both: identical, then varied                (default both)
+  --seed <n>          seed of the varied workload                               (default ${DEFAULT_SEED})
   --scaling           instead: board latency with first 10/50/100, and lookups at several data scales
   --scales <list>     data scales for --scaling                                 (default 1,10)
   --soak <s>          instead: A alone under load for <s> seconds (120 or more), its RSS read every 10 s
@@ -94,6 +108,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions | undefined {
       connections: { type: 'string' },
       rounds: { type: 'string' },
       scale: { type: 'string' },
+      workload: { type: 'string' },
+      seed: { type: 'string' },
       scaling: { type: 'boolean' },
       scales: { type: 'string' },
       soak: { type: 'string' },
@@ -116,9 +132,15 @@ export function parseBenchOptions(argv: string[]): BenchOptions | undefined {
   if (!subscriptions && (values.rate !== undefined || values.subscribers !== undefined)) throw new UsageError('--rate and --subscribers belong to --subscriptions');
   if (values.ingest && (values.scaling || values.soak !== undefined || noisyNeighbour || subscriptions)) throw new UsageError('--ingest is a run of its own; leave out --scaling, --soak, --noisy-neighbour and --subscriptions');
   if (!values.ingest && values.events !== undefined) throw new UsageError('--events belongs to --ingest');
+  const otherRun = values.scaling || values.soak !== undefined || noisyNeighbour || subscriptions || values.ingest;
+  if (otherRun && (values.workload !== undefined || values.seed !== undefined)) throw new UsageError('--workload and --seed belong to the comparison; leave out --scaling, --soak, --noisy-neighbour, --subscriptions and --ingest');
+  const workload = values.workload ?? 'both';
+  if (!(WORKLOAD_KINDS as readonly string[]).includes(workload)) throw new UsageError(`--workload must be one of ${WORKLOAD_KINDS.join(', ')}, got ${workload}`);
   const subscribers = positiveInt('subscribers', values.subscribers, SUBSCRIPTIONS_SUBSCRIBERS);
   if (subscribers < 2) throw new UsageError(`--subscribers must be at least 2 (one per tenant), got ${values.subscribers}`);
   return {
+    workload: workload as WorkloadKind,
+    seed: wholeNumber('seed', values.seed, DEFAULT_SEED),
     scaling: values.scaling ?? false,
     soakSeconds: values.soak === undefined ? 0 : soakSeconds(values.soak),
     durationSeconds: positive('duration', values.duration, noisyNeighbour ? NOISY_NEIGHBOUR_DURATION : subscriptions ? SUBSCRIPTIONS_DURATION : 20),
@@ -148,6 +170,12 @@ function positive(name: string, raw: string | undefined, fallback: number): numb
 function soakSeconds(raw: string): number {
   const value = positive('soak', raw, NaN);
   if (value < 120) throw new UsageError(`--soak must be at least 120 seconds (memory in the second minute is compared with the last), got ${raw}`);
+  return value;
+}
+
+function wholeNumber(name: string, raw: string | undefined, fallback: number): number {
+  const value = nonNegative(name, raw, fallback);
+  if (!Number.isSafeInteger(value)) throw new UsageError(`--${name} must be a whole number, got ${raw}`);
   return value;
 }
 

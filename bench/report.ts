@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Summary } from './measure';
 
@@ -13,6 +13,8 @@ export function machine() {
     memoryGB: Math.round(totalmem() / 2 ** 30),
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
+    /** Over 1, 5 and 15 minutes when the figures were written: other work on the machine shows here. */
+    loadAverage: loadavg().map((value) => Math.round(value * 100) / 100),
   };
 }
 

@@ -34,7 +34,7 @@ export function readManifest(path: string): Map<string, ListedOperation> {
 }
 
 /** The JSON body that asks for the operation by its persisted id, as Apollo Client sends it. */
-export function persistedRequestBody(operation: ListedOperation, workload: Workload): string {
+export function persistedRequestBody(operation: ListedOperation, workload: Pick<Workload, 'operationName' | 'variables'>): string {
   return JSON.stringify({
     operationName: workload.operationName,
     variables: workload.variables ?? {},
@@ -43,6 +43,6 @@ export function persistedRequestBody(operation: ListedOperation, workload: Workl
 }
 
 /** The JSON body with the operation's full text: what B, C and the direct requests send. */
-export function textRequestBody(operation: ListedOperation, workload: Workload): string {
+export function textRequestBody(operation: ListedOperation, workload: Pick<Workload, 'operationName' | 'variables'>): string {
   return JSON.stringify({ query: operation.body, operationName: workload.operationName, variables: workload.variables ?? {} });
 }

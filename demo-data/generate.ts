@@ -68,11 +68,11 @@ export function generateDemoData(options: DemoDataOptions = {}): DemoData {
   const random = new SeededRandom(options.seed ?? 20260601);
   const cves = generateCves(random, Math.max(20, Math.round(300 * Math.min(scale, 1))));
   // Tenant by tenant, in this order: the random sequence, and so the data, stays the same.
-  const tenants = DEMO_TENANTS.map(({ tenant, share, domain }) => {
-    const count = (total: number) => Math.max(3, Math.round(total * scale * share));
-    const identity = generateIdentity(random, tenant, domain, count(1000));
-    const assets = generateAssets(random, tenant, count(5000), identity.users, cves);
-    const incidents = generateIncidents(random, tenant, count(2000), identity.users, identity.groups, assets);
+  const sizes = demoTenantSizes(scale);
+  const tenants = DEMO_TENANTS.map(({ tenant, domain }, i) => {
+    const identity = generateIdentity(random, tenant, domain, sizes[i].users);
+    const assets = generateAssets(random, tenant, sizes[i].assets, identity.users, cves);
+    const incidents = generateIncidents(random, tenant, sizes[i].incidents, identity.users, identity.groups, assets);
     return { identity, assets, incidents };
   });
   // flatMap, not push(...rows): spreading hundreds of thousands of rows as arguments overflows the stack.
@@ -88,6 +88,26 @@ export function generateDemoData(options: DemoDataOptions = {}): DemoData {
     assets: tenants.flatMap((t) => t.assets),
     incidents: tenants.flatMap((t) => t.incidents),
   };
+}
+
+/** How many users, assets and incidents a tenant holds at a scale. */
+export interface DemoTenantSize {
+  tenant: string;
+  users: number;
+  assets: number;
+  incidents: number;
+}
+
+export function demoTenantSizes(scale: number): DemoTenantSize[] {
+  return DEMO_TENANTS.map(({ tenant, share }) => {
+    const count = (total: number) => Math.max(3, Math.round(total * scale * share));
+    return { tenant, users: count(1000), assets: count(5000), incidents: count(2000) };
+  });
+}
+
+/** The uid of a tenant's n-th user (`usr`) or incident (`inc`), n from 1 to the tenant's count. */
+export function demoUid(kind: 'usr' | 'inc', tenant: string, n: number): string {
+  return `${kind}-${tenant}-${pad(n)}`;
 }
 
 function pad(n: number): string {
@@ -108,7 +128,7 @@ function generateIdentity(random: SeededRandom, tenant: string, domain: string, 
     const last = random.pick(LAST_NAMES);
     const user: DemoUser = {
       tenant,
-      uid: `usr-${tenant}-${pad(i)}`,
+      uid: demoUid('usr', tenant, i),
       name: person ? `${first} ${last}` : `svc-${random.pick(['backup', 'ci', 'scanner', 'etl', 'siem', 'deploy'])}-${i}`,
       email: person ? `${first}.${last}${i}@${domain}`.toLowerCase() : null,
       type,
@@ -262,7 +282,7 @@ function generateIncidents(random: SeededRandom, tenant: string, count: number, 
     }
     incidents.push({
       tenant,
-      uid: `inc-${tenant}-${pad(i)}`,
+      uid: demoUid('inc', tenant, i),
       title: random.pick(INCIDENT_TITLES),
       description: `Detected on ${affected.map((a) => a.name).join(', ')}`,
       severity,

@@ -1,2 +1,2 @@
 export * from './types';
-export { generateDemoData, DEMO_EPOCH, type DemoDataOptions } from './generate';
+export { generateDemoData, demoTenantSizes, demoUid, DEMO_EPOCH, type DemoDataOptions, type DemoTenantSize } from './generate';

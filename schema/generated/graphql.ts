@@ -70,6 +70,19 @@ export type IncidentBoardQuery = { incidents: { totalCount: number, edges: Array
             | { __typename: 'Device', hostname: string, uid: string, name: string, owner: { uid: string, name: string } | null }
            | null }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
 
+export type IncidentBoardPageQueryVariables = Exact<{
+  first: number;
+  after?: string | null | undefined;
+  filter?: IncidentFilter | null | undefined;
+}>;
+
+
+export type IncidentBoardPageQuery = { incidents: { totalCount: number, edges: Array<{ node: { uid: string, title: string, severity: Severity, status: IncidentStatus, createdAt: string, assignee: { uid: string, name: string, email: string | null, groups: Array<{ name: string }> } | null, affectedAssets: Array<{ role: AssetRole, asset:
+            | { __typename: 'Application', uid: string, name: string, owner: { uid: string, name: string } | null }
+            | { __typename: 'CloudResource', uid: string, name: string, owner: { uid: string, name: string } | null }
+            | { __typename: 'Device', hostname: string, uid: string, name: string, owner: { uid: string, name: string } | null }
+           | null }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
+
 export type IncidentChangesSubscriptionVariables = Exact<{
   filter?: IncidentFilter | null | undefined;
 }>;
@@ -185,6 +198,49 @@ export const IncidentBoardDocument = new TypedDocumentString(`
   }
 }
     `, {"hash":"sha256:ddcc1f07d42da3b4195e97d0763c9c0d77c1e51dc30b78c0866a05f1e550dcea"}) as unknown as TypedDocumentString<IncidentBoardQuery, IncidentBoardQueryVariables>;
+export const IncidentBoardPageDocument = new TypedDocumentString(`
+    query IncidentBoardPage($first: Int!, $after: String, $filter: IncidentFilter) {
+  incidents(first: $first, after: $after, filter: $filter) {
+    totalCount
+    edges {
+      node {
+        uid
+        title
+        severity
+        status
+        createdAt
+        assignee {
+          uid
+          name
+          email
+          groups {
+            name
+          }
+        }
+        affectedAssets {
+          role
+          asset {
+            __typename
+            uid
+            name
+            owner {
+              uid
+              name
+            }
+            ... on Device {
+              hostname
+            }
+          }
+        }
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+    `, {"hash":"sha256:064d900569bacf9ec0319a549011609394c8002a7bf6cf9be27e3281845e9c16"}) as unknown as TypedDocumentString<IncidentBoardPageQuery, IncidentBoardPageQueryVariables>;
 export const IncidentChangesDocument = new TypedDocumentString(`
     subscription IncidentChanges($filter: IncidentFilter) {
   incidentChanged(filter: $filter) {

@@ -71,7 +71,7 @@ describe('building a manifest', () => {
       expect(readFileSync(sample.manifest, 'utf8')).toBe(serializeManifest(outcome.manifest));
     }
     const shared = parseManifest(readFileSync(samples[0].manifest, 'utf8'), 'manifest.json');
-    expect(shared.entries.map((e) => e.name)).toEqual(['IncidentBoard', 'IncidentChanges', 'IncidentLookup', 'People', 'UserProfile']);
+    expect(shared.entries.map((e) => e.name)).toEqual(['IncidentBoard', 'IncidentBoardPage', 'IncidentChanges', 'IncidentLookup', 'People', 'UserProfile']);
   });
 });
 
