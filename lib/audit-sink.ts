@@ -2,14 +2,14 @@ import pino from 'pino';
 
 export type AuditSink = (line: string) => void;
 
-const FLUSH_MS = 10;
+const FLUSH_MS = 50;
 const FLUSH_BYTES = 65_536;
 
 /**
  * AUDIT_LOG: "stdout" (default), "stderr", "off", or a file path appended to. Lines go through pino's
  * asynchronous destination (SonicBoom): a request never waits for a write (in a container stdout is a pipe,
  * which Node writes synchronously), and lines queued while a write is in flight leave together in the next
- * one. Lines are handed to it together, every 10 ms or each 64 KB: each write wakes a thread of libuv's pool,
+ * one. Lines are handed to it together, every 50 ms or each 64 KB: each write wakes a thread of libuv's pool,
  * and on a busy machine a write per line (or per event-loop turn) cost the gateway's main thread 4 to 12% of
  * its time under load. close() writes what is left.
  */
