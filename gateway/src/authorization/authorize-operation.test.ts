@@ -139,6 +139,16 @@ describe('rewriting an operation before planning', () => {
     expect(shared).toEqual(before);
   });
 
+  it('copies only what changes, and keeps a field a client itself aliased palisadeTypename__ where no alias was added', () => {
+    const decision = decide('{ me { uid email } assets { uid } }', ['identity:read', 'assets:read']);
+    const shared = deepFreeze({ me: { uid: 'u1', email: 'ada@example.com' }, assets: [{ uid: 'd1' }] });
+    const restored = restoreRemovedFields(shared, decision.removals)!;
+    expect(restored).toEqual({ me: { uid: 'u1', email: null }, assets: [{ uid: 'd1' }] });
+    expect(restored.assets).toBe(shared.assets);
+    const aliased = decide('{ me { uid palisadeTypename__: uid email } }', ['identity:read']);
+    expect(restoreRemovedFields({ me: { uid: 'u1', palisadeTypename__: 'u1' } }, aliased.removals)).toEqual({ me: { uid: 'u1', palisadeTypename__: 'u1', email: null } });
+  });
+
   it('inlines named fragments so each removal has one path', () => {
     const decision = decide('query { me { ...F } } fragment F on User { uid email }', ['identity:read']);
     expect(decision.removals.map((r) => r.path)).toEqual([['me', 'email']]);

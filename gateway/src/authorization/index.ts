@@ -63,9 +63,15 @@ export function useAuthorization(options: AuthorizationOptions): AuthorizationPl
     return state;
   };
 
+  // Per principal object: authentication hands every request with one token the same frozen principal.
+  const grantKeys = new WeakMap<Principal, string>();
   const grantKey = (principal: Principal): string => {
-    const policies = Object.entries(options.policies).map(([name, policy]) => (policy(principal) ? name : '')).join(',');
-    return `${[...principal.scopes].sort().join(' ')}|${policies}`;
+    let key = grantKeys.get(principal);
+    if (key === undefined) {
+      const policies = Object.entries(options.policies).map(([name, policy]) => (policy(principal) ? name : '')).join(',');
+      grantKeys.set(principal, (key = `${[...principal.scopes].sort().join(' ')}|${policies}`));
+    }
+    return key;
   };
 
   const decide = (state: SchemaState, schema: ServedSchema, executable: Executable, principal: Principal): Decision => {

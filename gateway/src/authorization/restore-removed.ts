@@ -27,71 +27,80 @@ export function unauthorizedErrors(removals: readonly Removal[]): GraphQLError[]
  * Puts null back where fields were removed before planning, bubbling to the nearest nullable position as
  * GraphQL execution would, and drops the __typename aliases added to tell objects apart. Returns new data
  * (null when a non-null root field was removed) and leaves `data` as it was: an execution's result may be
- * shared by several requests (deduplication), so nothing after execution changes it.
+ * shared by several requests (deduplication), so nothing after execution changes it. Only the objects and
+ * lists on the way to a change are copied; the rest of the new data is `data`'s own, unchanged.
  */
 export function restoreRemovedFields(data: Data | null | undefined, removals: readonly Removal[]): Data | null {
   if (data === null || data === undefined) return data ?? null;
-  const nulls: NullTargets = new Map();
+  const edits: Edits = { children: new Map(), stripAlias: false };
   for (const removal of removals) {
     const parentPattern = removal.path.slice(0, -1);
     const fieldKey = removal.path[removal.path.length - 1];
-    for (const parent of matchingParents(data, parentPattern, removal.typeNames)) {
+    for (const { path: parent, typename } of parentsAt(data, parentPattern)) {
+      // The alias was selected on every object at this path, whatever its type: each loses it.
+      if (removal.typeNames) editAt(edits, parent).stripAlias = true;
+      if (removal.typeNames && !(typeof typename === 'string' && removal.typeNames.has(typename))) continue;
       const target = [...parent, fieldKey].slice(0, removal.nullPath.length);
       if (target.length === 0) return null;
-      addTarget(nulls, target);
+      const last = target.pop()!;
+      const at = editAt(edits, target);
+      if (at.children.get(last) !== NULL_HERE) at.children.set(last, NULL_HERE);
     }
   }
-  return copyRestored(data, nulls) as Data;
+  return applyEdits(data, edits) as Data;
 }
 
-/** Where null goes, as a tree of keys: NULL_HERE at a key nulls it, a subtree goes further down. */
-type NullTargets = Map<string | number, NullTargets | typeof NULL_HERE>;
+/** What changes under one object or list: null at a key, changes further down, and whether it loses the alias. */
+interface Edits {
+  children: Map<string | number, Edits | typeof NULL_HERE>;
+  stripAlias: boolean;
+}
 const NULL_HERE = Symbol('null here');
 
-function addTarget(tree: NullTargets, target: ConcretePath): void {
-  let node = tree;
-  for (const [index, key] of target.entries()) {
-    const existing = node.get(key);
-    if (existing === NULL_HERE) return;
-    if (index === target.length - 1) {
-      node.set(key, NULL_HERE);
-      return;
-    }
-    const next: NullTargets = existing ?? new Map();
-    node.set(key, next);
+/** The edits of the node at `path`, made on the way; undefined under a key already set to null. */
+function editAt(root: Edits, path: ConcretePath): Edits {
+  let node = root;
+  for (const key of path) {
+    const existing = node.children.get(key);
+    // Under a null nothing is written; edits made there go nowhere.
+    if (existing === NULL_HERE) return { children: new Map(), stripAlias: false };
+    let next = existing;
+    if (!next) node.children.set(key, (next = { children: new Map(), stripAlias: false }));
     node = next;
   }
+  return node;
 }
 
-/** A copy of `node` with null at the targets (added where the field is absent) and without __typename aliases. */
-function copyRestored(node: unknown, nulls: NullTargets | undefined): unknown {
+/** A copy of `node` with its edits applied: null at keys (added where the field is absent), aliases dropped. */
+function applyEdits(node: unknown, edits: Edits): unknown {
   if (node === null || typeof node !== 'object') return node;
   if (Array.isArray(node)) {
     return node.map((item, index) => {
-      const target = nulls?.get(index);
-      return target === NULL_HERE ? null : copyRestored(item, target);
+      const edit = edits.children.get(index);
+      return edit === undefined ? item : edit === NULL_HERE ? null : applyEdits(item, edit);
     });
   }
   const copy: Data = {};
-  for (const [key, value] of Object.entries(node)) {
-    if (key === TYPENAME_ALIAS) continue;
-    const target = nulls?.get(key);
-    copy[key] = target === NULL_HERE ? null : copyRestored(value, target);
+  for (const key of Object.keys(node)) {
+    if (edits.stripAlias && key === TYPENAME_ALIAS) continue;
+    const edit = edits.children.get(key);
+    const value = (node as Data)[key];
+    copy[key] = edit === undefined ? value : edit === NULL_HERE ? null : applyEdits(value, edit);
   }
-  for (const [key, target] of nulls ?? []) {
-    if (target === NULL_HERE && typeof key === 'string' && !(key in copy)) copy[key] = null;
+  for (const [key, edit] of edits.children) {
+    if (edit === NULL_HERE && typeof key === 'string' && !(key in copy)) copy[key] = null;
   }
   return copy;
 }
 
-function matchingParents(data: Data, pattern: string[], typeNames: ReadonlySet<string> | undefined): ConcretePath[] {
-  const found: ConcretePath[] = [];
+/** Every object at `pattern` (LIST_MARKER for each list level), with its concrete path and its type name. */
+function parentsAt(data: Data, pattern: string[]): Array<{ path: ConcretePath; typename: unknown }> {
+  const found: Array<{ path: ConcretePath; typename: unknown }> = [];
   const walk = (node: unknown, depth: number, concrete: ConcretePath) => {
     if (node === null || node === undefined || typeof node !== 'object') return;
     if (depth === pattern.length) {
       if (Array.isArray(node)) return;
-      const typename = (node as Data)[TYPENAME_ALIAS] ?? (node as Data).__typename;
-      if (!typeNames || (typeof typename === 'string' && typeNames.has(typename))) found.push(concrete);
+      found.push({ path: concrete, typename: (node as Data)[TYPENAME_ALIAS] ?? (node as Data).__typename });
       return;
     }
     const segment = pattern[depth];

@@ -4,13 +4,15 @@ import { refusal } from '../pipeline/errors';
 import type { GatewayPlugin } from '../pipeline/plugin';
 import type { OperationRequest } from '../pipeline/request';
 import type { OperationLimits } from './config';
-import { measureInputs } from './inputs';
+import { measureInputs, measureListLiterals, type ListLiterals } from './inputs';
 import { measureOperation, STANDARD_INTROSPECTION_DEPTH, type OperationShape } from './measure';
 
 export const LIMIT_EXCEEDED = 'OPERATION_LIMIT_EXCEEDED';
 
 /** Where a document's measured shapes are kept, by operation name: facts of the document, true for every caller. */
 const SHAPES = Symbol('operation shapes');
+/** Where a document's list literals are kept, measured once. */
+const LIST_LITERALS = Symbol('list literals');
 
 /**
  * Bounds each operation by its client kind's limits, cheapest first: the text's bytes before it is parsed,
@@ -35,7 +37,7 @@ export function useOperationLimits(limits: Readonly<Record<ClientKind, Operation
       check(operation, 'maxRootFields', shape.rootFields);
       check(operation, 'maxDirectives', shape.directives);
       check(operation, 'maxFields', shape.fields);
-      const inputs = measureInputs(entry.document!, operation.params.variables ?? {});
+      const inputs = measureInputs(listLiteralsOf(entry), operation.params.variables ?? {});
       check(operation, 'maxInputDepth', inputs.depth);
       if (inputs.longest) check(operation, 'maxListLength', inputs.longest.length, ` (${inputs.longest.where})`);
       check(operation, 'maxListItems', inputs.items);
@@ -56,4 +58,10 @@ function shapeOf(entry: DocumentEntry, operation: OperationRequest): OperationSh
   let shape = shapes.get(name);
   if (!shape) shapes.set(name, (shape = measureOperation(entry.document!, operation.operation!)));
   return shape;
+}
+
+function listLiteralsOf(entry: DocumentEntry): ListLiterals {
+  let literals = entry.facts.get(LIST_LITERALS) as ListLiterals | undefined;
+  if (!literals) entry.facts.set(LIST_LITERALS, (literals = measureListLiterals(entry.document!)));
+  return literals;
 }

@@ -1,8 +1,8 @@
 import { parse } from 'graphql';
-import { measureInputs } from './inputs';
+import { measureInputs, measureListLiterals } from './inputs';
 
 function measure(query: string, variables: Record<string, unknown> = {}) {
-  return measureInputs(parse(query), variables);
+  return measureInputs(measureListLiterals(parse(query)), variables);
 }
 
 describe("the lists and nesting of an operation's inputs", () => {

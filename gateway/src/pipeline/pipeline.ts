@@ -75,7 +75,7 @@ export class RequestPipeline {
     try {
       let results: OperationResult[];
       try {
-        for (const plugin of this.onRequest) await plugin.onRequest(request);
+        await inOrder(this.onRequest, (plugin) => plugin.onRequest(request));
         if (batch) this.checkBatch(paramsList.length);
         results = await Promise.all(operations.map((operation) => this.runOperation(operation)));
       } catch (error) {
@@ -118,7 +118,7 @@ export class RequestPipeline {
   async subscribe(request: GatewayRequest, params: GraphQLParams): Promise<{ subscription: OperationRequest } | { result: OperationResult; operation: OperationRequest }> {
     const operation = new OperationRequest(request, params);
     try {
-      for (const plugin of this.onRequest) await plugin.onRequest(request);
+      await inOrder(this.onRequest, (plugin) => plugin.onRequest(request));
       const stopped = await this.prepare(operation);
       if (stopped) {
         this.report(operation, stopped);
@@ -148,7 +148,7 @@ export class RequestPipeline {
   async executeDerived(operation: OperationRequest): Promise<OperationResult> {
     try {
       operation.schema = this.options.schema();
-      const stopped = await this.parseAndValidate(operation);
+      const stopped = this.parseAndValidate(operation);
       return stopped ?? (await this.executePrepared(operation));
     } catch (error) {
       return this.refused(error);
@@ -163,20 +163,20 @@ export class RequestPipeline {
   /** Every check before execution, in order; a result when the operation stops here (validation, variables). */
   private async prepare(operation: OperationRequest): Promise<OperationResult | undefined> {
     operation.schema = this.options.schema();
-    for (const plugin of this.onParams) await plugin.onParams(operation);
-    const stopped = await this.parseAndValidate(operation, (entry) => {
+    await inOrder(this.onParams, (plugin) => plugin.onParams(operation));
+    const stopped = this.parseAndValidate(operation, (entry) => {
       if (operation.request.method === 'GET' && operation.kind !== OperationTypeNode.QUERY) {
         throw refusal(`A ${operation.kind} cannot be sent with GET; send it with POST`, 'METHOD_NOT_ALLOWED', { status: 405, headers: { allow: 'POST' } });
       }
       for (const plugin of this.onDocument) plugin.onDocument(operation, entry);
     });
     if (stopped) return stopped;
-    for (const plugin of this.onOperation) await plugin.onOperation(operation);
+    await inOrder(this.onOperation, (plugin) => plugin.onOperation(operation));
     return undefined;
   }
 
   /** Parses (once per text), selects the operation, runs `onParsed`, validates (once per text and schema) and checks the variables. */
-  private async parseAndValidate(operation: OperationRequest, onParsed?: (entry: DocumentEntry) => void): Promise<OperationResult | undefined> {
+  private parseAndValidate(operation: OperationRequest, onParsed?: (entry: DocumentEntry) => void): OperationResult | undefined {
     const { query, operationName, variables } = operation.params;
     if (typeof query !== 'string' || query.trim() === '') {
       throw refusal('Send a non-empty `query`, or the id of a persisted operation (`documentId`, `extensions.persistedQuery`)', 'BAD_REQUEST', { status: 400 });
@@ -262,6 +262,14 @@ export function fetchChain(plugins: readonly GatewayPlugin[]) {
       index === hooks.length ? send(current) : hooks[index].fetch(current, (next) => call(index + 1, next));
     return call(0, fetch);
   };
+}
+
+/** Runs a hook of each behaviour in order, waiting only for those that return a promise (a microtask turn each). */
+async function inOrder<P>(plugins: readonly P[], call: (plugin: P) => void | Promise<void>): Promise<void> {
+  for (const plugin of plugins) {
+    const pending = call(plugin);
+    if (pending) await pending;
+  }
 }
 
 /** The operation a request runs: the one it names, or the only one. */

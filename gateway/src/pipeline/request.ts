@@ -68,8 +68,6 @@ export class OperationRequest {
   grantedFields: string[] = [];
   /** Protected field coordinates removed from it, for the audit trail. */
   deniedFields: string[] = [];
-  /** Per-request memo of behaviours (the signed principal header), never shared between requests. */
-  readonly memo = new Map<symbol, unknown>();
 
   constructor(
     readonly request: GatewayRequest,

@@ -26,17 +26,24 @@ describe('usePrincipalForwarding', () => {
     expect(() => verifyPrincipal(sent[0].headers[PRINCIPAL_HEADER], Buffer.from('another-secret-of-at-least-32-characters!'))).toThrow();
   });
 
-  it('signs once per operation, for all its fetches, and never reuses a signature for another operation', async () => {
+  it('signs once per principal for half the header\'s life, and never sends one principal\'s signature for another', async () => {
     const sign = jest.spyOn(signing, 'signPrincipal');
-    const forwarding = usePrincipalForwarding(SECRET);
+    let time = 1_000_000;
+    const forwarding = usePrincipalForwarding(SECRET, () => time);
     const next = async () => ({ data: {} });
-    const alice = preparedOperation('{ a }', { schema, principal: principal() });
-    for (let i = 0; i < 3; i++) await forwarding.fetch!(fetchFor(alice), next);
+    const alicePrincipal = principal();
+    for (let i = 0; i < 3; i++) await forwarding.fetch!(fetchFor(preparedOperation('{ a }', { schema, principal: alicePrincipal })), next);
     expect(sign).toHaveBeenCalledTimes(1);
-    const bob = preparedOperation('{ a }', { schema, principal: principal({ sub: 'bob' }) });
+    // Another principal object, even with equal claims, is signed for itself.
     const sent: SubgraphFetch[] = [];
-    await forwarding.fetch!(fetchFor(bob), async (fetch) => (sent.push(fetch), { data: {} }));
+    const record = async (fetch: SubgraphFetch) => (sent.push(fetch), { data: {} });
+    await forwarding.fetch!(fetchFor(preparedOperation('{ a }', { schema, principal: principal({ sub: 'bob' }) })), record);
     expect(sign).toHaveBeenCalledTimes(2);
-    expect(verifyPrincipal(sent[0].headers[PRINCIPAL_HEADER], SECRET).sub).toBe('bob');
+    expect(verifyPrincipal(sent[0].headers[PRINCIPAL_HEADER], SECRET, time).sub).toBe('bob');
+    // Half of the header's life later it is signed again, so what a subgraph gets always has 30 s left.
+    time += 30_000;
+    await forwarding.fetch!(fetchFor(preparedOperation('{ a }', { schema, principal: alicePrincipal })), record);
+    expect(sign).toHaveBeenCalledTimes(3);
+    expect(verifyPrincipal(sent[1].headers[PRINCIPAL_HEADER], SECRET, time + 59_000)).toEqual(alicePrincipal);
   });
 });
