@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { sampleEvents, sampleLines } from '../../examples/ocsf/samples';
 import { deadLetterFileOf, type DeadLetterLine } from '../../lib/ingestion/dead-letters';
 import { startGraph, type Graph } from '../../test/support/graph';
+import { eventually } from '../../test/support/raw-http';
 import { ingestToken, postEvents, SAMPLE_ANSWER, SAMPLE_QUERY, startIngest, type StartedIngest } from './support';
 
 /**
@@ -140,10 +141,14 @@ describe('ingest: POST /v1/events on the embedded path', () => {
   });
 
   it('writes one audit line per request: who, which tenant, how much, never an event', async () => {
-    const lines = readFileSync(join(auditDir, 'audit.log'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as Record<string, any>);
+    const readLines = () =>
+      readFileSync(join(auditDir, 'audit.log'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, any>);
+    // The audit sink hands its lines on together, a few milliseconds after the requests.
+    await eventually(() => readLines().some((line) => line.status === 401));
+    const lines = readLines();
     const first = lines.find((line) => line.accepted === 13);
     expect(first).toMatchObject({
       sub: 'svc-scanner',
