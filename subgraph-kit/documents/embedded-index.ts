@@ -1,3 +1,4 @@
+import type { InsertionOrder } from './insertion-order';
 import type { Document } from './store';
 
 /** One indexed field path: for each value found there, the documents that hold it. */
@@ -17,9 +18,8 @@ const NONE: ReadonlySet<never> = new Set();
  */
 export class EqualityIndexes<T extends Document> {
   private readonly paths = new Map<string, PathIndex<T>>();
-  /** Insertion order; an updated document takes the ordinal of the one it replaces. */
-  private readonly ordinals = new WeakMap<T, number>();
-  private inserted = 0;
+
+  constructor(private readonly order: InsertionOrder<T>) {}
 
   /** Indexes a path over the documents already stored. */
   addPath(path: string, documents: readonly T[]): void {
@@ -32,7 +32,6 @@ export class EqualityIndexes<T extends Document> {
   }
 
   add(doc: T): void {
-    this.ordinals.set(doc, this.inserted++);
     for (const index of this.paths.values()) addTo(index, doc);
   }
 
@@ -42,7 +41,6 @@ export class EqualityIndexes<T extends Document> {
 
   replace(old: T, updated: T): void {
     this.remove(old);
-    this.ordinals.set(updated, this.ordinal(old));
     for (const index of this.paths.values()) addTo(index, updated);
   }
 
@@ -52,7 +50,7 @@ export class EqualityIndexes<T extends Document> {
     if (!narrowed) return documents;
     // For a large share, keeping the documents' own order is cheaper than sorting.
     if (narrowed.size * 8 > documents.length) return documents.filter((doc) => narrowed.has(doc));
-    return [...narrowed].sort((a, b) => this.ordinal(a) - this.ordinal(b));
+    return [...narrowed].sort((a, b) => this.order.of(a) - this.order.of(b));
   }
 
   /** The documents that every narrowing condition of a conjunction allows; undefined when none narrows. */
@@ -90,10 +88,6 @@ export class EqualityIndexes<T extends Document> {
     if (!isPlainObject(condition) || !Object.keys(condition).some((key) => key.startsWith('$'))) return bucket(index, condition);
     const within = Array.isArray(condition.$in) ? anyOf(index, condition.$in) : undefined;
     return intersection([bucket(index, condition.$eq), within]);
-  }
-
-  private ordinal(doc: T): number {
-    return this.ordinals.get(doc) ?? 0;
   }
 }
 

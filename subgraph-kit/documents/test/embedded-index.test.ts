@@ -173,8 +173,10 @@ describe('embedded document store: equality indexes', () => {
     expect(await examined(() => acme.aggregate([{ $sort: { seq: 1 } }, { $match: { uid: 'acme-1' } }]))).toBe(PER_TENANT);
   });
 
-  test('countDocuments and findOneAndUpdate examine only the candidates', async () => {
-    expect(await examined(() => acme.countDocuments({ uid: { $in: ['acme-1', 'acme-2'] } }))).toBe(2);
+  test('countDocuments and findOneAndUpdate examine only the candidates; a count the index bounds exactly examines none', async () => {
+    expect(await examined(() => acme.countDocuments({ uid: { $in: ['acme-1', 'acme-2'] } }))).toBe(0);
+    expect(await acme.countDocuments({ uid: { $in: ['acme-1', 'acme-2'] } })).toBe(2);
+    expect(await examined(() => acme.countDocuments({ uid: { $in: ['acme-1', 'acme-2'] }, seq: 1 }))).toBe(2);
     expect(await examined(() => acme.findOneAndUpdate({ uid: 'acme-1' }, { $set: { seq: -1 } }))).toBe(1);
     expect(await examined(() => collection.deleteMany({ uid: 'acme-1' }))).toBe(1);
   });

@@ -1,0 +1,143 @@
+import { boundsOf } from './embedded-bounds';
+import { compareKeys } from './embedded-key';
+import type { Entry, OrderedIndex, Span } from './embedded-ordered-index';
+import type { Document, SortSpec } from './store';
+
+/** The most spans one read walks: beyond it, splitting the leading fields costs more than it saves. */
+const MOST_SPANS = 64;
+
+/** A sort key an index gives in its order: the field's level in the index, and the direction the sort wants. */
+interface OrderedKey {
+  level: number;
+  direction: 1 | -1;
+}
+
+/**
+ * How one index can give a sort: split its first `split` fields into one span per key (each span then holds
+ * one value of each), and read each span forwards or backwards; the merged spans come out in the order of
+ * `keys`, the leading sort keys. Which plans an index offers depends on the filter's shape only.
+ */
+interface SortPlan<T extends Document> {
+  index: OrderedIndex<T>;
+  split: number;
+  backwards: boolean;
+  keys: OrderedKey[];
+}
+
+/** A sort plan with the spans the filter's values give it. */
+export interface SortedScan<T extends Document> {
+  index: OrderedIndex<T>;
+  spans: Span[];
+  backwards: boolean;
+  keys: OrderedKey[];
+  /** The sort asks for more than the index order gives: each run of ties in `keys` is sorted after. */
+  partial: boolean;
+}
+
+/** An index's spans that hold every document a filter can match (besides the index's unordered ones). */
+export interface CountScan<T extends Document> {
+  index: OrderedIndex<T>;
+  spans: Span[];
+  /** Every document in the spans matches: they are counted without being evaluated. */
+  exact: boolean;
+}
+
+/**
+ * Chooses, for a filter and a sort, the ordered index that answers with the fewest entries to walk, as
+ * MongoDB's planner chooses an index bounded by a query's equality prefix and range. The plans each index
+ * offers are worked out once per query shape (the bounded fields and the sort) and cached.
+ */
+export class QueryPlanner<T extends Document> {
+  private readonly sortPlans = new Map<string, Array<SortPlan<T>>>();
+
+  constructor(private readonly indexes: ReadonlyArray<OrderedIndex<T>>) {}
+
+  /** Forgets the cached plans: the indexes changed. */
+  reset(): void {
+    this.sortPlans.clear();
+  }
+
+  sortedScan(filter: Document, sort: SortSpec): SortedScan<T> | undefined {
+    const bounds = boundsOf(filter);
+    const shape = `${[...bounds.fields.keys()].sort().join(',')}|${JSON.stringify(sort)}`;
+    let plans = this.sortPlans.get(shape);
+    if (!plans) this.sortPlans.set(shape, (plans = this.indexes.flatMap((index) => sortPlansOf(index, sort))));
+    let best: { plan: SortPlan<T>; spans: Span[]; cost: number } | undefined;
+    for (const plan of plans) {
+      const spans = plan.index.spans(bounds.fields, plan.split, MOST_SPANS);
+      if (!spans) continue;
+      const cost = spans.reduce((sum, span) => sum + span.end - span.start, 0);
+      if (!best || cost < best.cost || (cost === best.cost && plan.keys.length > best.plan.keys.length)) best = { plan, spans, cost };
+    }
+    if (!best) return undefined;
+    const { index, backwards, keys } = best.plan;
+    return { index, spans: best.spans, backwards, keys, partial: keys.length < Object.keys(sort).length };
+  }
+
+  countScan(filter: Document): CountScan<T> | undefined {
+    const bounds = boundsOf(filter);
+    let best: (CountScan<T> & { cost: number }) | undefined;
+    for (const index of this.indexes) {
+      const levels = index.fields.map((field, level) => (bounds.fields.has(field) ? level : -1)).filter((level) => level >= 0);
+      if (levels.length === 0) continue;
+      const spans = index.spans(bounds.fields, Math.max(...levels), MOST_SPANS);
+      if (!spans) continue;
+      const exact = bounds.exact && levels.length === bounds.fields.size;
+      const cost = exact ? 0 : spans.reduce((sum, span) => sum + span.end - span.start, 0);
+      if (!best || cost < best.cost) best = { index, spans, exact, cost };
+    }
+    return best;
+  }
+}
+
+/** Every way `index` gives the leading keys of `sort`, one per number of leading fields split. */
+function sortPlansOf<T extends Document>(index: OrderedIndex<T>, sort: SortSpec): Array<SortPlan<T>> {
+  const plans: Array<SortPlan<T>> = [];
+  for (let split = 0; split <= index.fields.length; split++) {
+    const keys: OrderedKey[] = [];
+    let next = split;
+    let backwards: boolean | undefined;
+    for (const [field, direction] of Object.entries(sort)) {
+      const level = index.fields.indexOf(field);
+      // A split field holds one value in each span: it orders the spans and nothing within one.
+      if (level >= 0 && level < split) {
+        keys.push({ level, direction });
+        continue;
+      }
+      if (level !== next || level < 0) break;
+      const against = direction !== index.directions[level];
+      if (backwards !== undefined && against !== backwards) break;
+      backwards = against;
+      keys.push({ level, direction });
+      next += 1;
+    }
+    if (keys.length > 0) plans.push({ index, split, backwards: backwards ?? false, keys });
+  }
+  return plans;
+}
+
+/** The entries of a scan's spans, merged in the order of its keys. */
+export function* mergedEntries<T extends Document>(scan: SortedScan<T>): Generator<Entry<T>> {
+  const { index, backwards } = scan;
+  const step = backwards ? -1 : 1;
+  const cursors = scan.spans.map((span) => ({ span, position: backwards ? span.end - 1 : span.start }));
+  const live = (cursor: { span: Span; position: number }) => cursor.position >= cursor.span.start && cursor.position < cursor.span.end;
+  for (;;) {
+    let best: { span: Span; position: number } | undefined;
+    for (const cursor of cursors) {
+      if (live(cursor) && (!best || compareByKeys(index.entryAt(cursor.position), index.entryAt(best.position), scan.keys) < 0)) best = cursor;
+    }
+    if (!best) return;
+    yield index.entryAt(best.position);
+    best.position += step;
+  }
+}
+
+/** Orders entries by the given sort keys only. */
+export function compareByKeys<T extends Document>(a: Entry<T>, b: Entry<T>, keys: readonly OrderedKey[]): number {
+  for (const { level, direction } of keys) {
+    const order = compareKeys(a.keys[level], b.keys[level]);
+    if (order !== 0) return order * direction;
+  }
+  return 0;
+}
