@@ -30,8 +30,8 @@ export interface SortedScan<T extends Document> {
   spans: Span[];
   backwards: boolean;
   keys: OrderedKey[];
-  /** The sort asks for more than the index order gives: each run of ties in `keys` is sorted after. */
-  partial: boolean;
+  /** The paths of the sort keys after `keys`, which the index does not give: each run of ties in `keys` is sorted by them after. */
+  rest: string[][];
 }
 
 /** An index's spans that hold every document a filter can match (besides the index's unordered ones). */
@@ -66,12 +66,12 @@ export class QueryPlanner<T extends Document> {
     for (const plan of plans) {
       const spans = plan.index.spans(bounds.fields, plan.split, MOST_SPANS);
       if (!spans) continue;
-      const cost = spans.reduce((sum, span) => sum + span.end - span.start, 0);
+      const cost = plan.index.unordered.size + entriesIn(spans);
       if (!best || cost < best.cost || (cost === best.cost && plan.keys.length > best.plan.keys.length)) best = { plan, spans, cost };
     }
     if (!best) return undefined;
     const { index, backwards, keys } = best.plan;
-    return { index, spans: best.spans, backwards, keys, partial: keys.length < Object.keys(sort).length };
+    return { index, spans: best.spans, backwards, keys, rest: Object.keys(sort).slice(keys.length).map((field) => field.split('.')) };
   }
 
   countScan(filter: Document): CountScan<T> | undefined {
@@ -83,11 +83,15 @@ export class QueryPlanner<T extends Document> {
       const spans = index.spans(bounds.fields, Math.max(...levels), MOST_SPANS);
       if (!spans) continue;
       const exact = bounds.exact && levels.length === bounds.fields.size;
-      const cost = exact ? 0 : spans.reduce((sum, span) => sum + span.end - span.start, 0);
+      const cost = index.unordered.size + (exact ? 0 : entriesIn(spans));
       if (!best || cost < best.cost) best = { index, spans, exact, cost };
     }
     return best;
   }
+}
+
+export function entriesIn(spans: readonly Span[]): number {
+  return spans.reduce((sum, span) => sum + span.end - span.start, 0);
 }
 
 /** Every way `index` gives the leading keys of `sort`, one per number of leading fields split. */

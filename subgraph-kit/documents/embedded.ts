@@ -5,8 +5,9 @@ import { update as applyUpdate } from 'mingo/updater';
 import { QueryDeadlineExceededError, StoreUnavailableError } from '../store-errors';
 import { observeRoundTrip, type StoreObserver, type StoreStats } from '../store-observer';
 import { EqualityIndexes } from './embedded-index';
+import { keyAt } from './embedded-key';
 import { OrderedIndex, type Entry } from './embedded-ordered-index';
-import { compareByKeys, mergedEntries, QueryPlanner } from './embedded-plan';
+import { compareByKeys, entriesIn, mergedEntries, QueryPlanner } from './embedded-plan';
 import { InsertionOrder } from './insertion-order';
 import {
   DuplicateKeyError,
@@ -268,17 +269,25 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
       const version = index.version;
       const selected: T[] = [];
       let ties: Array<Entry<T>> = [];
-      const takeTies = () => {
+      /** Adds the matching ties in sort order; false when one holds a value without a place in the order in the rest of the sort. */
+      const takeTies = (): boolean => {
         stats.documentsExamined += ties.length;
         const matching = ties.filter((entry) => query.test(entry.doc)).sort((a, b) => a.ordinal - b.ordinal).map((entry) => entry.doc);
-        selected.push(...(scan.partial && matching.length > 1 ? (new Query({}).find<T>(matching).sort(options.sort).all() as T[]) : matching));
         ties = [];
+        if (scan.rest.length === 0 || matching.length < 2) {
+          selected.push(...matching);
+          return true;
+        }
+        // mingo orders arrays against other values by how the whole set compares, so only a whole sort gives its order.
+        if (matching.some((doc) => scan.rest.some((segments) => keyAt(doc, segments) === undefined))) return false;
+        selected.push(...(new Query({}).find<T>(matching).sort(options.sort).all() as T[]));
+        return true;
       };
       let read = 0;
       let moved = false;
       for (const entry of mergedEntries(scan)) {
         if (ties.length > 0 && compareByKeys(ties[0], entry, scan.keys) !== 0) {
-          takeTies();
+          if (!takeTies()) return undefined;
           if (selected.length >= wanted) break;
         }
         ties.push(entry);
@@ -288,8 +297,7 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
         }
       }
       if (moved) continue;
-      takeTies();
-      return selected;
+      return takeTies() ? selected : undefined;
     }
   }
 
@@ -300,7 +308,7 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
     const query = new Query(filter);
     this.database.stats.documentsExamined += scan.index.unordered.size;
     const unordered = [...scan.index.unordered].filter((doc) => query.test(doc)).length;
-    if (scan.exact) return unordered + scan.spans.reduce((sum, span) => sum + span.end - span.start, 0);
+    if (scan.exact) return unordered + entriesIn(scan.spans);
     const candidates: T[] = [];
     for (const { start, end } of scan.spans) for (let position = start; position < end; position++) candidates.push(scan.index.entryAt(position).doc);
     this.database.stats.documentsExamined += candidates.length;

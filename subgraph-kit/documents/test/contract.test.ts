@@ -11,6 +11,7 @@ import {
   type Document,
   type DocumentCollection,
   type DocumentDatabase,
+  type IndexSpec,
   type TenantDocument,
   type UpdateFilter,
 } from '..';
@@ -265,9 +266,9 @@ function describeDocumentStoreContract(title: string, store: StoreUnderTest, ski
     });
 
     describe('compound index', () => {
-      const indexes = [
-        { name: 'tenant_score_at', key: { tenant: 1, score: 1, at: -1 } as const },
-        { name: 'tenant_rank_uid', key: { tenant: 1, rank: 1, uid: 1 } as const },
+      const indexes: IndexSpec[] = [
+        { name: 'tenant_score_at', key: { tenant: 1, score: 1, at: -1 } },
+        { name: 'tenant_rank_uid', key: { tenant: 1, rank: 1, uid: 1 } },
       ];
 
       beforeEach(async () => {

@@ -189,6 +189,8 @@ describe('embedded document store: an indexed collection answers as an unindexed
     { name: 'tags_at', key: { tags: 1, at: -1 } },
     { name: 'nested_kind', key: { 'nested.kind': 1 } },
     { name: 'items_code_flag', key: { 'items.code': 1, flag: 1 } },
+    { name: 'tenant_flag_at', key: { tenant: 1, flag: 1, at: -1 } },
+    { name: 'n_uid', key: { n: 1, uid: 1 } },
   ];
   const DATES = [0, 1, 2].map((day) => new Date(Date.UTC(2026, 0, 1 + day)));
 
@@ -284,6 +286,10 @@ describe('embedded document store: an indexed collection answers as an unindexed
     return [
       await collection.find(filter),
       await collection.find(filter, { sort: { n: -1, uid: 1 }, skip: 1, limit: 5 }),
+      await collection.find(filter, { sort: { tenant: 1, n: 1 }, limit: 7 }),
+      await collection.find(filter, { sort: { at: -1, uid: 1 }, skip: 2, limit: 5 }),
+      await collection.find(filter, { sort: { flag: -1, at: 1 }, limit: 6 }),
+      await collection.find(filter, { sort: { tenant: -1, flag: 1, at: 1 } }),
       await collection.findOne(filter),
       await collection.countDocuments(filter),
       await collection.aggregate([{ $match: filter }, { $project: { _id: 0, uid: 1 } }]),
