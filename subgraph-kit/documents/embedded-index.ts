@@ -53,6 +53,27 @@ export class EqualityIndexes<T extends Document> {
     return [...narrowed].sort((a, b) => this.order.of(a) - this.order.of(b));
   }
 
+  /**
+   * At most how many documents `candidates` would return, from the sizes of the buckets it would combine and
+   * without combining them; undefined when no condition narrows.
+   */
+  estimate(filter: unknown): number | undefined {
+    if (!isPlainObject(filter)) return undefined;
+    const sizes: Array<number | undefined> = [];
+    for (const [field, condition] of Object.entries(filter)) {
+      if (field === '$and' && Array.isArray(condition)) {
+        for (const branch of condition) sizes.push(this.estimate(branch));
+      } else if (field === '$or') {
+        const branches = Array.isArray(condition) && condition.length > 0 ? condition.map((branch) => this.estimate(branch)) : [undefined];
+        sizes.push(branches.some((size) => size === undefined) ? undefined : branches.reduce((sum: number, size) => sum + size!, 0));
+      } else if (!field.startsWith('$')) {
+        sizes.push(this.matchingSize(field, condition));
+      }
+    }
+    const narrowing = sizes.filter((size): size is number => size !== undefined);
+    return narrowing.length === 0 ? undefined : Math.min(...narrowing);
+  }
+
   /** The documents that every narrowing condition of a conjunction allows; undefined when none narrows. */
   private narrow(filter: unknown): ReadonlySet<T> | undefined {
     if (!isPlainObject(filter)) return undefined;
@@ -82,6 +103,17 @@ export class EqualityIndexes<T extends Document> {
   }
 
   /** A condition on one field: plain equality, $eq, or $in of indexable values; other operators never narrow. */
+  /** How many documents `matching` would allow, without building the union of an $in. */
+  private matchingSize(path: string, condition: unknown): number | undefined {
+    const index = this.paths.get(path);
+    if (!index) return undefined;
+    if (!isPlainObject(condition) || !Object.keys(condition).some((key) => key.startsWith('$'))) return bucket(index, condition)?.size;
+    const sizes = Array.isArray(condition.$in) ? condition.$in.map((value) => bucket(index, value)?.size) : [undefined];
+    const within = sizes.some((size) => size === undefined) ? undefined : sizes.reduce((sum: number, size) => sum + size!, 0);
+    const equal = bucket(index, condition.$eq)?.size;
+    return equal === undefined ? within : within === undefined ? equal : Math.min(equal, within);
+  }
+
   private matching(path: string, condition: unknown): ReadonlySet<T> | undefined {
     const index = this.paths.get(path);
     if (!index) return undefined;

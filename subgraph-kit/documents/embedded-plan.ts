@@ -30,6 +30,8 @@ export interface SortedScan<T extends Document> {
   spans: Span[];
   backwards: boolean;
   keys: OrderedKey[];
+  /** How many entries the spans hold, with the index's unordered documents: the most the read examines. */
+  cost: number;
   /** The paths of the sort keys after `keys`, which the index does not give: each run of ties in `keys` is sorted by them after. */
   rest: string[][];
 }
@@ -40,6 +42,8 @@ export interface CountScan<T extends Document> {
   spans: Span[];
   /** Every document in the spans matches: they are counted without being evaluated. */
   exact: boolean;
+  /** The documents the count examines: the index's unordered ones, and the spans' entries unless exact. */
+  cost: number;
 }
 
 /**
@@ -71,12 +75,12 @@ export class QueryPlanner<T extends Document> {
     }
     if (!best) return undefined;
     const { index, backwards, keys } = best.plan;
-    return { index, spans: best.spans, backwards, keys, rest: Object.keys(sort).slice(keys.length).map((field) => field.split('.')) };
+    return { index, spans: best.spans, cost: best.cost, backwards, keys, rest: Object.keys(sort).slice(keys.length).map((field) => field.split('.')) };
   }
 
   countScan(filter: Document): CountScan<T> | undefined {
     const bounds = boundsOf(filter);
-    let best: (CountScan<T> & { cost: number }) | undefined;
+    let best: CountScan<T> | undefined;
     for (const index of this.indexes) {
       const levels = index.fields.map((field, level) => (bounds.fields.has(field) ? level : -1)).filter((level) => level >= 0);
       if (levels.length === 0) continue;

@@ -262,7 +262,7 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
     const stats = this.database.stats;
     for (;;) {
       const scan = this.planner.sortedScan(filter, options.sort);
-      if (!scan) return undefined;
+      if (!scan || this.equalityIsNarrower(filter, scan.cost)) return undefined;
       const { index } = scan;
       stats.documentsExamined += index.unordered.size;
       for (const doc of index.unordered) if (query.test(doc)) return undefined;
@@ -304,7 +304,7 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
   /** Counted from an ordered index's spans when its bounds say the filter exactly; else the spans' or the equality indexes' candidates are evaluated. */
   private async count(filter: Document, deadline: Deadline): Promise<number> {
     const scan = this.planner.countScan(filter);
-    if (!scan) return (await this.scan(filter, deadline)).length;
+    if (!scan || this.equalityIsNarrower(filter, scan.cost)) return (await this.scan(filter, deadline)).length;
     const query = new Query(filter);
     this.database.stats.documentsExamined += scan.index.unordered.size;
     const unordered = [...scan.index.unordered].filter((doc) => query.test(doc)).length;
@@ -313,6 +313,12 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
     for (const { start, end } of scan.spans) for (let position = start; position < end; position++) candidates.push(scan.index.entryAt(position).doc);
     this.database.stats.documentsExamined += candidates.length;
     return unordered + (await this.matching(candidates, query, deadline)).length;
+  }
+
+  /** The equality indexes leave fewer candidates than an ordered index's spans hold (an array field's value, say). */
+  private equalityIsNarrower(filter: Document, cost: number): boolean {
+    const estimate = this.equality.estimate(filter);
+    return estimate !== undefined && estimate < cost;
   }
 
   /**

@@ -180,6 +180,13 @@ describe('embedded document store: equality indexes', () => {
     expect(await examined(() => acme.findOneAndUpdate({ uid: 'acme-1' }, { $set: { seq: -1 } }))).toBe(1);
     expect(await examined(() => collection.deleteMany({ uid: 'acme-1' }))).toBe(1);
   });
+
+  test('a sorted find or a count by an array field examines the equality candidates, not the ordered span of the tenant', async () => {
+    const byAsset = { 'affectedAssets.uid': 'asset-7' };
+    expect(await examined(() => acme.find(byAsset, { sort: { createdAt: -1, uid: -1 }, limit: 5 }))).toBe(40);
+    expect(await examined(() => acme.countDocuments(byAsset))).toBe(40);
+    expect(await acme.countDocuments(byAsset)).toBe(40);
+  });
 });
 
 describe('embedded document store: an indexed collection answers as an unindexed one', () => {
