@@ -1,4 +1,5 @@
 import { EmbeddedDocumentDatabase, TenantScopedCollection, type Document, type DocumentCollection, type Filter, type IndexSpec, type TenantDocument, type UpdateFilter } from '..';
+import { documentsExamined } from './documents-examined';
 
 /**
  * The embedded store's equality indexes: how many documents each operation hands to mingo (stats.documentsExamined),
@@ -44,12 +45,7 @@ describe('embedded document store: equality indexes', () => {
   let acme: TenantScopedCollection<Incident>;
   let names = 0;
 
-  /** How many documents the operation handed to mingo. */
-  async function examined(operation: () => Promise<unknown>): Promise<number> {
-    const before = database.stats.documentsExamined;
-    await operation();
-    return database.stats.documentsExamined - before;
-  }
+  const examined = (operation: () => Promise<unknown>) => documentsExamined(database, operation);
 
   beforeEach(async () => {
     database = new EmbeddedDocumentDatabase();

@@ -1,4 +1,5 @@
 import { DuplicateKeyError, EmbeddedDocumentDatabase, TenantScopedCollection, type DocumentCollection, type IndexSpec, type TenantDocument } from '..';
+import { documentsExamined } from './documents-examined';
 
 /**
  * The embedded store's ordered indexes: a sorted page reads about as many documents as it holds
@@ -43,11 +44,7 @@ describe('embedded document store: ordered indexes', () => {
   let acme: TenantScopedCollection<Incident>;
   let names = 0;
 
-  async function examined(operation: () => Promise<unknown>): Promise<number> {
-    const before = database.stats.documentsExamined;
-    await operation();
-    return database.stats.documentsExamined - before;
-  }
+  const examined = (operation: () => Promise<unknown>) => documentsExamined(database, operation);
 
   /** The indexed collection answers as the unindexed one. */
   async function expectSameAnswers(filter: object, options: object = {}): Promise<void> {
