@@ -1,13 +1,13 @@
 import { boundsOf } from './embedded-bounds';
-import { compareKeys } from './embedded-key';
-import type { Entry, OrderedIndex, Span } from './embedded-ordered-index';
+import type { OrderedIndex, Span } from './embedded-ordered-index';
 import type { Document, SortSpec } from './store';
 
 /** The most spans one read walks: beyond it, splitting the leading fields costs more than it saves. */
 const MOST_SPANS = 64;
+const MOST_SHAPES = 1000;
 
 /** A sort key an index gives in its order: the field's level in the index, and the direction the sort wants. */
-interface OrderedKey {
+export interface OrderedKey {
   level: number;
   direction: 1 | -1;
 }
@@ -65,7 +65,11 @@ export class QueryPlanner<T extends Document> {
     const bounds = boundsOf(filter);
     const shape = `${[...bounds.fields.keys()].sort().join(',')}|${JSON.stringify(sort)}`;
     let plans = this.sortPlans.get(shape);
-    if (!plans) this.sortPlans.set(shape, (plans = this.indexes.flatMap((index) => sortPlansOf(index, sort))));
+    if (!plans) {
+      // Shapes come from the repositories' code, so they are few; the bound only guards against a caller that varies them.
+      if (this.sortPlans.size >= MOST_SHAPES) this.sortPlans.clear();
+      this.sortPlans.set(shape, (plans = this.indexes.flatMap((index) => sortPlansOf(index, sort))));
+    }
     let best: { plan: SortPlan<T>; spans: Span[]; cost: number } | undefined;
     for (const plan of plans) {
       const spans = plan.index.spans(bounds.fields, plan.split, MOST_SPANS);
@@ -122,30 +126,4 @@ function sortPlansOf<T extends Document>(index: OrderedIndex<T>, sort: SortSpec)
     if (keys.length > 0) plans.push({ index, split, backwards: backwards ?? false, keys });
   }
   return plans;
-}
-
-/** The entries of a scan's spans, merged in the order of its keys. */
-export function* mergedEntries<T extends Document>(scan: SortedScan<T>): Generator<Entry<T>> {
-  const { index, backwards } = scan;
-  const step = backwards ? -1 : 1;
-  const cursors = scan.spans.map((span) => ({ span, position: backwards ? span.end - 1 : span.start }));
-  const live = (cursor: { span: Span; position: number }) => cursor.position >= cursor.span.start && cursor.position < cursor.span.end;
-  for (;;) {
-    let best: { span: Span; position: number } | undefined;
-    for (const cursor of cursors) {
-      if (live(cursor) && (!best || compareByKeys(index.entryAt(cursor.position), index.entryAt(best.position), scan.keys) < 0)) best = cursor;
-    }
-    if (!best) return;
-    yield index.entryAt(best.position);
-    best.position += step;
-  }
-}
-
-/** Orders entries by the given sort keys only. */
-export function compareByKeys<T extends Document>(a: Entry<T>, b: Entry<T>, keys: readonly OrderedKey[]): number {
-  for (const { level, direction } of keys) {
-    const order = compareKeys(a.keys[level], b.keys[level]);
-    if (order !== 0) return order * direction;
-  }
-  return 0;
 }

@@ -5,9 +5,9 @@ import { update as applyUpdate } from 'mingo/updater';
 import { QueryDeadlineExceededError, StoreUnavailableError } from '../store-errors';
 import { observeRoundTrip, type StoreObserver, type StoreStats } from '../store-observer';
 import { EqualityIndexes } from './embedded-index';
-import { keyAt } from './embedded-key';
-import { OrderedIndex, type Entry } from './embedded-ordered-index';
-import { compareByKeys, entriesIn, mergedEntries, QueryPlanner } from './embedded-plan';
+import { OrderedIndex } from './embedded-ordered-index';
+import { MOVED, readInIndexOrder, type OrderedRead } from './embedded-ordered-read';
+import { entriesIn, QueryPlanner } from './embedded-plan';
 import { InsertionOrder } from './insertion-order';
 import {
   DuplicateKeyError,
@@ -249,55 +249,20 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
     return cloneDocument(cursor.all() as T[]);
   }
 
-  /**
-   * The first skip + limit documents of a sorted find, read from the ordered index that bounds the filter
-   * best, in sort order, a run of ties at a time (the ties the index order leaves are sorted as mingo sorts
-   * them, stable in insertion order). Undefined when no index gives the sort, or when a document the index
-   * could not place matches (then the whole sort is mingo's). A write during a pause moves the index's
-   * positions: the read starts again.
-   */
+  /** The first skip + limit documents of a sorted find, read in the order of the ordered index that bounds the filter best; undefined when none serves. */
   private async selectInIndexOrder(filter: Document, options: FindOptions & { sort: SortSpec }, deadline: Deadline): Promise<T[] | undefined> {
-    const query = new Query(filter);
-    const wanted = options.limit ? (options.skip ?? 0) + options.limit : Infinity;
-    const stats = this.database.stats;
+    const read: OrderedRead = {
+      query: new Query(filter),
+      sort: options.sort,
+      wanted: options.limit ? (options.skip ?? 0) + options.limit : Infinity,
+      stats: this.database.stats,
+      pause: () => deadline.pause(),
+    };
     for (;;) {
       const scan = this.planner.sortedScan(filter, options.sort);
       if (!scan || this.equalityIsNarrower(filter, scan.cost)) return undefined;
-      const { index } = scan;
-      stats.documentsExamined += index.unordered.size;
-      for (const doc of index.unordered) if (query.test(doc)) return undefined;
-      const version = index.version;
-      const selected: T[] = [];
-      let ties: Array<Entry<T>> = [];
-      /** Adds the matching ties in sort order; false when one holds a value without a place in the order in the rest of the sort. */
-      const takeTies = (): boolean => {
-        stats.documentsExamined += ties.length;
-        const matching = ties.filter((entry) => query.test(entry.doc)).sort((a, b) => a.ordinal - b.ordinal).map((entry) => entry.doc);
-        ties = [];
-        if (scan.rest.length === 0 || matching.length < 2) {
-          selected.push(...matching);
-          return true;
-        }
-        // mingo orders arrays against other values by how the whole set compares, so only a whole sort gives its order.
-        if (matching.some((doc) => scan.rest.some((segments) => keyAt(doc, segments) === undefined))) return false;
-        selected.push(...(new Query({}).find<T>(matching).sort(options.sort).all() as T[]));
-        return true;
-      };
-      let read = 0;
-      let moved = false;
-      for (const entry of mergedEntries(scan)) {
-        if (ties.length > 0 && compareByKeys(ties[0], entry, scan.keys) !== 0) {
-          if (!takeTies()) return undefined;
-          if (selected.length >= wanted) break;
-        }
-        ties.push(entry);
-        if (++read % SCAN_SLICE === 0) {
-          await deadline.pause();
-          if ((moved = index.version !== version)) break;
-        }
-      }
-      if (moved) continue;
-      return takeTies() ? selected : undefined;
+      const selected = await readInIndexOrder(scan, read);
+      if (selected !== MOVED) return selected;
     }
   }
 
