@@ -67,16 +67,16 @@ function unionOf(branches: FilterBounds[]): Map<string, FieldBounds> {
 /** The bounds of one field's condition; undefined when it sets none an index can use. */
 function conditionBounds(condition: unknown): FieldBounds | undefined {
   if (!isPlainObject(condition) || !Object.keys(condition).some((key) => key.startsWith('$'))) {
-    const key = boundKeyOf(condition);
+    const key = keyOf(condition);
     return key === undefined ? undefined : { intervals: [pointInterval(key)], exact: true };
   }
   const operators = Object.keys(condition);
   if ('$eq' in condition) {
-    const key = boundKeyOf(condition.$eq);
+    const key = keyOf(condition.$eq);
     return key === undefined ? undefined : { intervals: [pointInterval(key)], exact: operators.length === 1 };
   }
   if (Array.isArray(condition.$in)) {
-    const keys = condition.$in.map(boundKeyOf);
+    const keys = condition.$in.map(keyOf);
     if (keys.some((key) => key === undefined)) return undefined;
     return { intervals: distinctSorted(keys as Key[]).map(pointInterval), exact: operators.length === 1 };
   }
@@ -89,7 +89,7 @@ function rangeOf(condition: Record<string, unknown>): Interval | undefined {
   const ends: Array<{ operator: string; key: Key }> = [];
   for (const operator of RANGE_OPERATORS) {
     if (!(operator in condition)) continue;
-    const key = boundKeyOf(condition[operator]);
+    const key = keyOf(condition[operator]);
     if (key === undefined || key === null) return undefined;
     ends.push({ operator, key });
   }
@@ -100,14 +100,8 @@ function rangeOf(condition: Record<string, unknown>): Interval | undefined {
     if (operator.startsWith('$g')) lower = endOf(key, operator === '$gte');
     else upper = endOf(key, operator === '$lte');
   }
-  const rank = (lower ?? upper)!.rank;
   if (lower && upper && lower.rank !== upper.rank) return undefined;
-  return { lower: lower ?? { ...typeEnd(upper!.key!), rank }, upper: upper ?? { ...typeEnd(lower!.key!), rank } };
-}
-
-/** A value equality can look up in an index: null (which matches null and missing), or a scalar keyOf takes. */
-function boundKeyOf(value: unknown): Key | undefined {
-  return keyOf(value);
+  return { lower: lower ?? typeEnd(upper!.key!), upper: upper ?? typeEnd(lower!.key!) };
 }
 
 function distinctSorted(keys: Key[]): Key[] {
