@@ -81,9 +81,23 @@ export class OrderedIndex<T extends Document> {
   remove(doc: T): void {
     this.version += 1;
     if (this.unordered.delete(doc)) return;
-    const entry = this.entryOf(doc)!;
-    const position = this.firstWhere(0, this.entries.length, (other) => this.compare(other, entry) >= 0);
+    const position = this.positionOf(this.entryOf(doc)!);
     if (this.entries[position]?.doc === doc) this.entries.splice(position, 1);
+  }
+
+  /** An update that leaves this index's keys as they were takes the old entry's place: nothing moves. */
+  replace(old: T, updated: T): void {
+    const before = this.unordered.has(old) ? undefined : this.entryOf(old);
+    const after = this.entryOf(updated);
+    if (before && after && this.compare(before, after) === 0) {
+      const position = this.positionOf(before);
+      if (this.entries[position]?.doc === old) {
+        this.entries[position] = after;
+        return;
+      }
+    }
+    this.remove(old);
+    this.add(updated);
   }
 
   /**
@@ -120,9 +134,9 @@ export class OrderedIndex<T extends Document> {
     return walk(0, this.entries.length, 0) ? spans : undefined;
   }
 
-  /** The position right after `entry` (which may have left the index since), in index order. */
-  positionAfter(entry: Entry<T>): number {
-    return this.firstWhere(0, this.entries.length, (other) => this.compare(other, entry) > 0);
+  /** Where an entry equal to `entry` in index order is, or would be. */
+  private positionOf(entry: Entry<T>): number {
+    return this.firstWhere(0, this.entries.length, (other) => this.compare(other, entry) >= 0);
   }
 
   /** Index order: the fields in their directions, then insertion order. */

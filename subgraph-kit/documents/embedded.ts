@@ -344,10 +344,7 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
     this.documents[this.documents.indexOf(found)] = updated;
     this.order.replace(found, updated);
     this.equality.replace(found, updated);
-    for (const index of this.ordered) {
-      index.remove(found);
-      index.add(updated);
-    }
+    for (const index of this.ordered) index.replace(found, updated);
     this.releaseKeys(found);
     this.holdKeys(updated);
   }
