@@ -1,3 +1,4 @@
+import type { InsertionOrder } from './insertion-order';
 import type { Document } from './store';
 
 /** One indexed field path: for each value found there, the documents that hold it. */
@@ -17,9 +18,8 @@ const NONE: ReadonlySet<never> = new Set();
  */
 export class EqualityIndexes<T extends Document> {
   private readonly paths = new Map<string, PathIndex<T>>();
-  /** Insertion order; an updated document takes the ordinal of the one it replaces. */
-  private readonly ordinals = new WeakMap<T, number>();
-  private inserted = 0;
+
+  constructor(private readonly order: InsertionOrder<T>) {}
 
   /** Indexes a path over the documents already stored. */
   addPath(path: string, documents: readonly T[]): void {
@@ -32,7 +32,6 @@ export class EqualityIndexes<T extends Document> {
   }
 
   add(doc: T): void {
-    this.ordinals.set(doc, this.inserted++);
     for (const index of this.paths.values()) addTo(index, doc);
   }
 
@@ -42,7 +41,6 @@ export class EqualityIndexes<T extends Document> {
 
   replace(old: T, updated: T): void {
     this.remove(old);
-    this.ordinals.set(updated, this.ordinal(old));
     for (const index of this.paths.values()) addTo(index, updated);
   }
 
@@ -52,7 +50,28 @@ export class EqualityIndexes<T extends Document> {
     if (!narrowed) return documents;
     // For a large share, keeping the documents' own order is cheaper than sorting.
     if (narrowed.size * 8 > documents.length) return documents.filter((doc) => narrowed.has(doc));
-    return [...narrowed].sort((a, b) => this.ordinal(a) - this.ordinal(b));
+    return [...narrowed].sort((a, b) => this.order.of(a) - this.order.of(b));
+  }
+
+  /**
+   * At most how many documents `candidates` would return, from the sizes of the buckets it would combine and
+   * without combining them; undefined when no condition narrows.
+   */
+  estimate(filter: unknown): number | undefined {
+    if (!isPlainObject(filter)) return undefined;
+    const sizes: Array<number | undefined> = [];
+    for (const [field, condition] of Object.entries(filter)) {
+      if (field === '$and' && Array.isArray(condition)) {
+        for (const branch of condition) sizes.push(this.estimate(branch));
+      } else if (field === '$or') {
+        const branches = Array.isArray(condition) && condition.length > 0 ? condition.map((branch) => this.estimate(branch)) : [undefined];
+        sizes.push(branches.some((size) => size === undefined) ? undefined : branches.reduce((sum: number, size) => sum + size!, 0));
+      } else if (!field.startsWith('$')) {
+        sizes.push(this.matchingSize(field, condition));
+      }
+    }
+    const narrowing = sizes.filter((size): size is number => size !== undefined);
+    return narrowing.length === 0 ? undefined : Math.min(...narrowing);
   }
 
   /** The documents that every narrowing condition of a conjunction allows; undefined when none narrows. */
@@ -84,16 +103,23 @@ export class EqualityIndexes<T extends Document> {
   }
 
   /** A condition on one field: plain equality, $eq, or $in of indexable values; other operators never narrow. */
+  /** How many documents `matching` would allow, without building the union of an $in. */
+  private matchingSize(path: string, condition: unknown): number | undefined {
+    const index = this.paths.get(path);
+    if (!index) return undefined;
+    if (!isPlainObject(condition) || !Object.keys(condition).some((key) => key.startsWith('$'))) return bucket(index, condition)?.size;
+    const sizes = Array.isArray(condition.$in) ? condition.$in.map((value) => bucket(index, value)?.size) : [undefined];
+    const within = sizes.some((size) => size === undefined) ? undefined : sizes.reduce((sum: number, size) => sum + size!, 0);
+    const equal = bucket(index, condition.$eq)?.size;
+    return equal === undefined ? within : within === undefined ? equal : Math.min(equal, within);
+  }
+
   private matching(path: string, condition: unknown): ReadonlySet<T> | undefined {
     const index = this.paths.get(path);
     if (!index) return undefined;
     if (!isPlainObject(condition) || !Object.keys(condition).some((key) => key.startsWith('$'))) return bucket(index, condition);
     const within = Array.isArray(condition.$in) ? anyOf(index, condition.$in) : undefined;
     return intersection([bucket(index, condition.$eq), within]);
-  }
-
-  private ordinal(doc: T): number {
-    return this.ordinals.get(doc) ?? 0;
   }
 }
 

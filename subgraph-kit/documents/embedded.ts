@@ -5,6 +5,10 @@ import { update as applyUpdate } from 'mingo/updater';
 import { QueryDeadlineExceededError, StoreUnavailableError } from '../store-errors';
 import { observeRoundTrip, type StoreObserver, type StoreStats } from '../store-observer';
 import { EqualityIndexes } from './embedded-index';
+import { OrderedIndex } from './embedded-ordered-index';
+import { MOVED, readInIndexOrder, type OrderedRead } from './embedded-ordered-read';
+import { entriesIn, QueryPlanner } from './embedded-plan';
+import { InsertionOrder } from './insertion-order';
 import {
   DuplicateKeyError,
   type BulkWriteOperation,
@@ -16,6 +20,7 @@ import {
   type Filter,
   type FindOptions,
   type IndexSpec,
+  type SortSpec,
   type Update,
   type UpdateFilter,
 } from './store';
@@ -26,7 +31,10 @@ import {
  * machines this project is developed on; the same subgraph code runs on MongoDB through the driver.
  * Documents are cloned on the way in and out, so callers can never alias stored state. It keeps equality
  * indexes on every field named by a declared index: a filter's equality and $in conditions on those fields
- * pick the candidate documents, and mingo evaluates the whole filter over the candidates only.
+ * pick the candidate documents, and mingo evaluates the whole filter over the candidates only. Each declared
+ * index is also kept in order, as MongoDB keeps it: a sorted find reads the index spans its filter bounds in
+ * sort order and stops once it has its page, and a count whose filter the bounds say exactly is counted from
+ * the spans without looking at a document.
  *
  * A read evaluates its candidates a slice at a time and gives the event loop a turn between slices, so one
  * long scan never holds the process (its health checks, other tenants' requests) for more than a slice; and it
@@ -96,7 +104,10 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
   /** In insertion order, which is the order of an unsorted find. */
   private documents: T[] = [];
   private readonly indexes: IndexSpec[] = [];
-  private readonly equality = new EqualityIndexes<T>();
+  private readonly order = new InsertionOrder<T>();
+  private readonly equality = new EqualityIndexes<T>(this.order);
+  private readonly ordered: Array<OrderedIndex<T>> = [];
+  private readonly planner = new QueryPlanner<T>(this.ordered);
   /** For each unique index, the document that holds each key: a write checks its keys here, not against every document. */
   private readonly uniqueKeys = new Map<string, { fields: string[]; holders: Map<string, T> }>();
 
@@ -114,7 +125,7 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
   }
 
   async countDocuments(filter: Filter<T>): Promise<number> {
-    return this.database.roundTrip('count', async (deadline) => (await this.scan(filter as Document, deadline)).length);
+    return this.database.roundTrip('count', (deadline) => this.count(filter as Document, deadline));
   }
 
   /** The leading $match stages select the documents a slice at a time (scan); the rest of the pipeline runs over them. */
@@ -135,11 +146,7 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
       const copies = cloneDocument(docs);
       // All or nothing: every copy is checked against the stored documents and the ones before it first.
       this.assertUnique(copies);
-      for (const copy of copies) {
-        this.documents.push(copy);
-        this.equality.add(copy);
-        this.holdKeys(copy);
-      }
+      this.admit(copies);
     });
   }
 
@@ -165,6 +172,7 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
       this.documents = this.documents.filter((doc) => !deleted.has(doc));
       for (const doc of deleted) {
         this.equality.remove(doc);
+        for (const index of this.ordered) index.remove(doc);
         this.releaseKeys(doc);
       }
       return deleted.size;
@@ -192,9 +200,7 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
         } else if (updateOne.upsert) {
           const inserted = updatedCopy(equalityFieldsOf(updateOne.filter as Document) as T, withSetOnInsertApplied(updateOne.update));
           this.assertUnique([inserted]);
-          this.documents.push(inserted);
-          this.equality.add(inserted);
-          this.holdKeys(inserted);
+          this.admit([inserted]);
           result.upsertedCount += 1;
         }
       }
@@ -219,10 +225,21 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
       }
       this.indexes.push(...added);
       for (const index of added) for (const path of Object.keys(index.key)) this.equality.addPath(path, this.documents);
+      for (const spec of added) {
+        const index = new OrderedIndex<T>(spec, this.order);
+        index.addAll(this.documents);
+        this.ordered.push(index);
+      }
+      this.planner.reset();
     });
   }
 
   private async select(filter: Filter<T>, options: FindOptions, deadline: Deadline): Promise<T[]> {
+    const inOrder = options.sort && (await this.selectInIndexOrder(filter as Document, options as FindOptions & { sort: SortSpec }, deadline));
+    if (inOrder) {
+      const page = inOrder.slice(options.skip ?? 0, options.limit ? (options.skip ?? 0) + options.limit : undefined);
+      return cloneDocument(options.projection ? (new Query({}).find<T>(page, options.projection as never).all() as T[]) : page);
+    }
     // Unsorted, the first matches in insertion order are the answer: the scan stops once it has them.
     const enough = options.sort || !options.limit ? Infinity : (options.skip ?? 0) + options.limit;
     let cursor = new Query({}).find<T>(await this.scan(filter as Document, deadline, enough), options.projection as never);
@@ -232,13 +249,52 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
     return cloneDocument(cursor.all() as T[]);
   }
 
+  /** The first skip + limit documents of a sorted find, read in the order of the ordered index that bounds the filter best; undefined when none serves. */
+  private async selectInIndexOrder(filter: Document, options: FindOptions & { sort: SortSpec }, deadline: Deadline): Promise<T[] | undefined> {
+    const read: OrderedRead = {
+      query: new Query(filter),
+      sort: options.sort,
+      wanted: options.limit ? (options.skip ?? 0) + options.limit : Infinity,
+      stats: this.database.stats,
+      pause: () => deadline.pause(),
+    };
+    for (;;) {
+      const scan = this.planner.sortedScan(filter, options.sort);
+      if (!scan || this.equalityIsNarrower(filter, scan.cost)) return undefined;
+      const selected = await readInIndexOrder(scan, read);
+      if (selected !== MOVED) return selected;
+    }
+  }
+
+  /** Counted from an ordered index's spans when its bounds say the filter exactly; else the spans' or the equality indexes' candidates are evaluated. */
+  private async count(filter: Document, deadline: Deadline): Promise<number> {
+    const scan = this.planner.countScan(filter);
+    if (!scan || this.equalityIsNarrower(filter, scan.cost)) return (await this.scan(filter, deadline)).length;
+    const query = new Query(filter);
+    this.database.stats.documentsExamined += scan.index.unordered.size;
+    const unordered = [...scan.index.unordered].filter((doc) => query.test(doc)).length;
+    if (scan.exact) return unordered + entriesIn(scan.spans);
+    const candidates: T[] = [];
+    for (const { start, end } of scan.spans) for (let position = start; position < end; position++) candidates.push(scan.index.entryAt(position).doc);
+    this.database.stats.documentsExamined += candidates.length;
+    return unordered + (await this.matching(candidates, query, deadline)).length;
+  }
+
+  /** The equality indexes leave fewer candidates than an ordered index's spans hold (an array field's value, say). */
+  private equalityIsNarrower(filter: Document, cost: number): boolean {
+    const estimate = this.equality.estimate(filter);
+    return estimate !== undefined && estimate < cost;
+  }
+
   /**
    * The stored documents that match a filter, in insertion order, evaluated a slice at a time with a pause
    * (a turn of the event loop, a look at the deadline) between slices; up to `enough` of them.
    */
   private async scan(filter: Document, deadline: Deadline, enough = Infinity): Promise<T[]> {
-    const query = new Query(filter);
-    const candidates = this.candidates(filter);
+    return this.matching(this.candidates(filter), new Query(filter), deadline, enough);
+  }
+
+  private async matching(candidates: readonly T[], query: Query, deadline: Deadline, enough = Infinity): Promise<T[]> {
     const matched: T[] = [];
     for (let start = 0; start < candidates.length && matched.length < enough; start += SCAN_SLICE) {
       if (start > 0) await deadline.pause();
@@ -272,10 +328,23 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
     }
   }
 
+  /** Stores new documents, in every index, in one synchronous step. */
+  private admit(docs: T[]): void {
+    for (const doc of docs) {
+      this.documents.push(doc);
+      this.order.add(doc);
+      this.equality.add(doc);
+      this.holdKeys(doc);
+    }
+    for (const index of this.ordered) index.addAll(docs);
+  }
+
   /** Puts `updated` where `found` was, in the documents and every index, in one synchronous step. */
   private replace(found: T, updated: T): void {
     this.documents[this.documents.indexOf(found)] = updated;
+    this.order.replace(found, updated);
     this.equality.replace(found, updated);
+    for (const index of this.ordered) index.replace(found, updated);
     this.releaseKeys(found);
     this.holdKeys(updated);
   }

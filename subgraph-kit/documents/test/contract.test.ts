@@ -11,6 +11,7 @@ import {
   type Document,
   type DocumentCollection,
   type DocumentDatabase,
+  type IndexSpec,
   type TenantDocument,
   type UpdateFilter,
 } from '..';
@@ -261,6 +262,54 @@ function describeDocumentStoreContract(title: string, store: StoreUnderTest, ski
         expect(await things.deleteMany({ tenant: 'acme', tags: 'even' })).toBe(3);
         expect(uids(await things.find({ tenant: 'acme' }, { sort: { uid: 1 } }))).toEqual(['acme-1', 'acme-3', 'acme-5']);
         expect(await things.deleteMany({ uid: 'nobody' })).toBe(0);
+      });
+    });
+
+    describe('compound index', () => {
+      const indexes: IndexSpec[] = [
+        { name: 'tenant_score_at', key: { tenant: 1, score: 1, at: -1 } },
+        { name: 'tenant_rank_uid', key: { tenant: 1, rank: 1, uid: 1 } },
+      ];
+
+      beforeEach(async () => {
+        await things.createIndexes(indexes);
+      });
+
+      test('serves an equality prefix and a range in either direction, with skip and limit', async () => {
+        const inRange = { tenant: 'acme', score: { $gte: 20, $lte: 40 } };
+        expect(uids(await things.find(inRange, { sort: { score: -1, at: -1 } }))).toEqual(['acme-1', 'acme-6', 'acme-3', 'acme-4']);
+        expect(uids(await things.find(inRange, { sort: { score: 1, at: 1 }, skip: 1, limit: 2 }))).toEqual(['acme-3', 'acme-6']);
+        expect(await things.countDocuments(inRange)).toBe(4);
+        expect(await things.countDocuments({ tenant: 'acme', score: { $in: [10, 30, 99] } })).toBe(3);
+      });
+
+      test('a sort the index gives after an $in on its second field, ties broken by the next sort key', async () => {
+        const page = await things.find({ tenant: 'acme', score: { $in: [30, 40, 50] } }, { sort: { at: -1, uid: 1 }, limit: 2 });
+        expect(uids(page)).toEqual(['acme-6', 'acme-5']);
+      });
+
+      test('sorts values of mixed types in MongoDB order: null and missing, numbers, strings, booleans, dates', async () => {
+        const ranks: unknown[] = [true, 'b', 2, new Date(Date.UTC(2026, 1, 1)), null, 'A', 1.5, undefined, false];
+        await things.insertMany(ranks.map((rank, n) => ({ ...thing('initech', n, 'r', n), ...(rank === undefined ? {} : { rank }) })));
+        const ascending = uids(await things.find({ tenant: 'initech' }, { sort: { rank: 1, uid: 1 } }));
+        expect(ascending).toEqual(['initech-4', 'initech-7', 'initech-6', 'initech-2', 'initech-5', 'initech-1', 'initech-8', 'initech-0', 'initech-3']);
+        const descending = uids(await things.find({ tenant: 'initech' }, { sort: { rank: -1, uid: 1 } }));
+        expect(descending).toEqual(['initech-3', 'initech-0', 'initech-8', 'initech-1', 'initech-5', 'initech-2', 'initech-6', 'initech-4', 'initech-7']);
+        expect(await things.countDocuments({ tenant: 'initech', rank: null })).toBe(2);
+        expect(uids(await things.find({ tenant: 'initech', rank: { $gt: 1 } }, { sort: { rank: 1 } }))).toEqual(['initech-6', 'initech-2']);
+      });
+
+      test('a write that changes an indexed field moves the document in the order, and a refused one changes nothing', async () => {
+        await things.findOneAndUpdate({ uid: 'acme-2' }, { $set: { score: 45 } });
+        expect(uids(await things.find({ tenant: 'acme', score: { $gte: 40 } }, { sort: { score: -1 } }))).toEqual(['acme-5', 'acme-2', 'acme-1']);
+        await things.bulkWrite([
+          { updateOne: { filter: { tenant: 'acme', uid: 'acme-5' }, update: { $set: { score: 5 } } } },
+          { updateOne: { filter: { tenant: 'acme', uid: 'acme-7' }, update: { $setOnInsert: { name: 'new', score: 41, at: new Date(Date.UTC(2026, 0, 7)) } }, upsert: true } },
+        ]);
+        expect(uids(await things.find({ tenant: 'acme', score: { $gte: 40 } }, { sort: { score: -1 } }))).toEqual(['acme-2', 'acme-7', 'acme-1']);
+        expect(await things.countDocuments({ tenant: 'acme', score: { $lt: 20 } })).toBe(1);
+        await things.deleteMany({ uid: 'acme-2' });
+        expect(uids(await things.find({ tenant: 'acme', score: { $gte: 40 } }, { sort: { score: -1 } }))).toEqual(['acme-7', 'acme-1']);
       });
     });
 
