@@ -29,7 +29,12 @@ export interface NatsConsumerOptions<C extends EventClassUid> {
 
 export type ConsumerState = 'starting' | 'consuming' | 'holding' | 'stopped';
 
-const DEFAULT_BATCH_SIZE = 200;
+/**
+ * As the embedded path's batch (INGEST_MAX_EVENTS). Batches of 200 rewrote an incident its findings touch five
+ * times as often: Detection Findings went from 729 to 2,258 events/s. The client buffers at most this many
+ * events; a consume by bytes instead (8 MB) pulled 100 at a time and took 226/s.
+ */
+const DEFAULT_BATCH_SIZE = 1000;
 const DEFAULT_ACK_WAIT_MS = 30_000;
 /**
  * How long one pull waits before it is renewed. A pull lost with a dropped connection is noticed after two missed
