@@ -27,8 +27,10 @@ import { createIncidentsService } from '../subgraphs/incidents/src/server';
 import { SAMPLE_MANIFEST_PATH, prepareTokenAndJwks, startPalisade } from './gateways';
 import type { GatewayProcess } from './gateway-process';
 import type { BenchOptions } from './options';
+import { round } from './measure';
 import { BENCH_PRINCIPAL } from './principal-data-source';
 import { machine, writeJson } from './report';
+import { listed } from './targets';
 import { readManifest } from './workloads';
 
 /** Events in one request: the intake's default bound (INGEST_MAX_EVENTS). */
@@ -325,9 +327,7 @@ async function shows(gatewayUrl: string, token: string, uid: string): Promise<bo
 let manifest: ReturnType<typeof readManifest> | undefined;
 function manifestId(name: string): string {
   manifest ??= readManifest(SAMPLE_MANIFEST_PATH);
-  const operation = manifest.get(name);
-  if (!operation) throw new Error(`the sample manifest has no ${name}`);
-  return operation.id;
+  return listed(manifest, name).id;
 }
 
 async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs: number, intervalMs = 100): Promise<void> {
@@ -342,6 +342,3 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function round(value: number, digits: number): number {
-  return Math.round(value * 10 ** digits) / 10 ** digits;
-}

@@ -64,7 +64,7 @@ function sequenceOf(draws: DrawSequence, toRequest: (draw: VariedDraw) => LoadRe
   };
 }
 
-function listed(manifest: ReadonlyMap<string, ListedOperation>, operationName: string): ListedOperation {
+export function listed(manifest: ReadonlyMap<string, ListedOperation>, operationName: string): ListedOperation {
   const operation = manifest.get(operationName);
   if (!operation) throw new Error(`${operationName} is not in the manifest; rebuild it with npm run pq:build`);
   return operation;

@@ -1,5 +1,8 @@
 import { ConfigError } from './errors';
 
+/** The schemes the NATS client connects with. */
+const NATS_PROTOCOLS = ['nats:', 'tls:'];
+
 /** What the NATS client needs of NATS_URL: the servers, and the credentials the URL carries. */
 export interface NatsServerOptions {
   servers: string[];
@@ -23,14 +26,13 @@ export function natsServerOptions(url: string, variable = 'NATS_URL'): NatsServe
     } catch {
       throw new ConfigError(variable, `"${redactNatsUrl(server)}" is not a server URL; expected nats://host:4222`);
     }
+    if (!NATS_PROTOCOLS.includes(parsed.protocol)) throw new ConfigError(variable, `"${redactNatsUrl(server)}" is not a NATS server URL; expected nats://host:4222 (or tls://)`);
     const user = decodeURIComponent(parsed.username);
     const pass = decodeURIComponent(parsed.password);
     if (user !== '' || pass !== '') {
       if (credentials && (credentials.user !== user || credentials.pass !== pass)) throw new ConfigError(variable, 'the servers carry different credentials; give every server the same ones');
       credentials = { user, pass };
     }
-    parsed.username = '';
-    parsed.password = '';
     servers.push(`${parsed.protocol}//${parsed.host}`);
   }
   if (servers.length === 0) throw new ConfigError(variable, 'names no server; expected nats://host:4222');

@@ -29,7 +29,7 @@ afterAll(async () => {
   await graph?.close();
 });
 
-it("keeps answering a quiet tenant's lookups, without errors and in bounded time, while another tenant floods the graph", async () => {
+it("keeps answering a quiet tenant's lookups, without errors and without waiting as the flood does, while another tenant floods the graph", async () => {
   const flooder = await graph.token({ sub: 'usr-acme-00002', tenant: 'acme', scopes: ['incidents:read'] });
   const analyst = await graph.token({ sub: 'usr-globex-00001', tenant: 'globex', scopes: ['incidents:read'] });
   const uids = ((await graph.request('{ incidents(first: 50) { edges { node { uid } } } }', { token: analyst })).body.data!.incidents.edges as Array<{ node: { uid: string } }>).map((edge) => edge.node.uid);

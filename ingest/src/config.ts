@@ -2,12 +2,13 @@ import { readPartnerWriteClients } from '../../lib/authentication/agreed-scopes'
 import { readAuthConfig, type AuthConfig } from '../../lib/authentication/config';
 import { LOG_LEVELS, readEnum, readPort, readPositiveInt, readUrl, requireInProduction, type Environment } from '../../lib/config';
 import { ConfigError } from '../../lib/errors';
-import { EVENT_CLASSES, type EventClassUid } from '../../lib/ingestion/event';
+import { MAX_EVENTS_PER_DELIVERY } from '../../lib/ingestion/delivery';
+import { EVENT_CLASS_UIDS, type EventClassUid } from '../../lib/ingestion/event';
 import { readJetStreamSettings, type JetStreamSettings } from '../../lib/ingestion/jetstream';
 import { readPrincipalSecret } from '../../lib/principal';
 
-/** The classes the intake takes: each has a subgraph that consumes it (EVENT_CLASSES names which). */
-export const INTAKE_CLASSES: readonly EventClassUid[] = [2002, 2004, 5001, 5003];
+/** The classes the intake takes: every class Palisade knows, each with a subgraph that consumes it (EVENT_CLASSES names which). */
+export const INTAKE_CLASSES: readonly EventClassUid[] = EVENT_CLASS_UIDS;
 
 export const DEFAULT_PORT = 4004;
 export const DEFAULT_METRICS_PORT = 9404;
@@ -58,7 +59,7 @@ export function readIngestConfig(env: Environment): IngestConfig {
     partnerWriteClients: readPartnerWriteClients(env),
     delivery: jetstream ? { kind: 'nats', jetstream } : { kind: 'http', subgraphUrls: readSubgraphUrls(env), principalSecret: readPrincipalSecret(env) },
     maxBodyBytes: readPositiveInt(env, 'INGEST_MAX_BODY_BYTES', 10 * 1024 * 1024),
-    maxEvents: readPositiveInt(env, 'INGEST_MAX_EVENTS', 1000),
+    maxEvents: readMaxEvents(env, jetstream === undefined),
     maxInFlight: readPositiveInt(env, 'INGEST_MAX_IN_FLIGHT', 8),
     maxBacklog: readPositiveInt(env, 'INGEST_MAX_BACKLOG', 100_000),
     auditLog: env.AUDIT_LOG || 'stdout',
@@ -67,13 +68,21 @@ export function readIngestConfig(env: Environment): IngestConfig {
 
 /** The GraphQL URL of each subgraph that consumes a class the intake takes; its /ingest/ path is on the same origin. */
 function readSubgraphUrls(env: Environment): Record<string, string> {
-  const urls: Record<string, string> = {
+  return {
     identity: readUrl(env, 'SUBGRAPH_IDENTITY_URL', ['http:', 'https:']) ?? 'http://127.0.0.1:4001/graphql',
     assets: readUrl(env, 'SUBGRAPH_ASSETS_URL', ['http:', 'https:']) ?? 'http://127.0.0.1:4002/graphql',
     incidents: readUrl(env, 'SUBGRAPH_INCIDENTS_URL', ['http:', 'https:']) ?? 'http://127.0.0.1:4003/graphql',
   };
-  for (const classUid of INTAKE_CLASSES) {
-    if (!urls[EVENT_CLASSES[classUid].consumer]) throw new Error(`no URL for the ${EVENT_CLASSES[classUid].consumer} subgraph, which consumes class ${classUid}`);
+}
+
+/**
+ * INGEST_MAX_EVENTS. On the embedded path a request's events of one class are one delivery to its subgraph, which
+ * takes at most MAX_EVENTS_PER_DELIVERY: a larger bound would have every large batch refused there.
+ */
+function readMaxEvents(env: Environment, embedded: boolean): number {
+  const maxEvents = readPositiveInt(env, 'INGEST_MAX_EVENTS', MAX_EVENTS_PER_DELIVERY);
+  if (embedded && maxEvents > MAX_EVENTS_PER_DELIVERY) {
+    throw new ConfigError('INGEST_MAX_EVENTS', `must be at most ${MAX_EVENTS_PER_DELIVERY} without NATS_URL: the events of one class in a request go to their subgraph in one delivery, which takes at most ${MAX_EVENTS_PER_DELIVERY}`);
   }
-  return urls;
+  return maxEvents;
 }

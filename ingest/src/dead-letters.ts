@@ -118,7 +118,7 @@ async function replayFromFile(env: Environment, delivery: Extract<Delivery, { ki
   for (const line of await readLines(replaying)) {
     const { deadLetter, event } = line;
     if (!matches(deadLetter, filter) || !isEventClassUid(deadLetter.classUid)) {
-      await kept.write({ ...deadLetter, id: '', data: Buffer.from(JSON.stringify(event)) });
+      await kept.append(line);
       continue;
     }
     const sender = { sub: 'dead-letters-replay', tenant: deadLetter.tenant, kind: 'script' as const, scopes: [] };

@@ -8,19 +8,12 @@ import { deleteTestStreams, testJetStreamSettings } from '../../lib/ingestion/te
 import { deadLetterFileOf, NatsDeadLetters, type DeadLetterLine } from '../../lib/ingestion/dead-letters';
 import { startGraph, type Graph } from '../../test/support/graph';
 import { listDeadLetters, replayDeadLetters } from '../src/dead-letters';
+import { eventually } from '../../test/support/raw-http';
 import { ingestToken, postEvents, startIngest } from './support';
 
 const [device] = sampleEvents(5001);
 /** A valid event as a dead letter of an earlier failure whose cause has since been fixed. */
 const recovered = { ...device, metadata: { uid: 'recovered-1' }, device: { ...device.device, uid: 'recovered-device', name: 'recovered' } };
-
-async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('npm run dead-letters, on the embedded path (the dead-letter file)', () => {
   let graph: Graph;
@@ -94,7 +87,7 @@ const settings = testJetStreamSettings(suite);
   it('publishes a dead letter again to the subject it came from, where its consumer applies it, and removes it', async () => {
     const connection = await connect(natsServerOptions(settings!.url));
     try {
-      await eventually(async () => (await listDeadLetters(env).catch(() => undefined)) !== undefined, 'the streams exist');
+      await eventually(async () => (await listDeadLetters(env).catch(() => undefined)) !== undefined, 20_000);
       const subject = eventSubject(settings!, 5001, 'acme');
       await new NatsDeadLetters(jetstream(connection), settings!).write({
         classUid: 5001,
@@ -111,7 +104,7 @@ const settings = testJetStreamSettings(suite);
       expect(listed).toMatchObject({ where: `${settings!.stream}_DEAD#1`, tenant: 'acme', code: 'DEAD_LETTERED', deliveries: 5, reason: 'failed 5 times: the store was refusing', event: recovered });
       expect(await replayDeadLetters(env)).toEqual({ replayed: 1, failedAgain: 0 });
       expect(await listDeadLetters(env)).toEqual([]);
-      await eventually(async () => (await graph.request('{ asset(uid: "recovered-device") { name } }')).body.data?.asset !== null, 'the replayed event is applied');
+      await eventually(async () => (await graph.request('{ asset(uid: "recovered-device") { name } }')).body.data?.asset !== null, 20_000);
     } finally {
       await connection.close();
     }

@@ -77,7 +77,11 @@ export class FileDeadLetters implements DeadLetterSink {
     } catch {
       // Kept as the text it was: a malformed event is one an operator needs to see as it came.
     }
-    const line: DeadLetterLine = { deadLetter: { ...description, failedAt: new Date().toISOString() }, event };
+    await this.append({ deadLetter: { ...description, failedAt: new Date().toISOString() }, event });
+  }
+
+  /** Appends a line as it was read (a letter a replay left alone keeps its reason and time). */
+  async append(line: DeadLetterLine): Promise<void> {
     await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
     await appendFile(this.path, `${JSON.stringify(line)}\n`, { mode: 0o600 });
   }

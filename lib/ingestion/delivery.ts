@@ -11,7 +11,7 @@ export const INGEST_SCOPE = 'ingest:write';
  */
 export const DELIVERY_PATH_PREFIX = '/ingest/';
 
-/** The most events one delivery carries: the intake's batch bound, so one request is one delivery per class. */
+/** The most events one delivery carries; the intake's INGEST_MAX_EVENTS may not exceed it on the embedded path, so one request is one delivery per class. */
 export const MAX_EVENTS_PER_DELIVERY = 1000;
 
 export interface DeliveryRequest {

@@ -24,6 +24,7 @@ describe('NATS_URL', () => {
     ['', 'NATS_URL: names no server; expected nats://host:4222'],
     ['nats://a:1@h1:4222,nats://a:2@h2:4222', 'NATS_URL: the servers carry different credentials; give every server the same ones'],
     ['nats://user:pw@[bad', 'NATS_URL: "nats://[redacted]@[bad" is not a server URL; expected nats://host:4222'],
+    ['http://user:pw@127.0.0.1:4222', 'NATS_URL: "http://[redacted]@127.0.0.1:4222" is not a NATS server URL; expected nats://host:4222 (or tls://)'],
   ])('refuses %j, never showing a password', (url, message) => {
     expect(() => natsServerOptions(url)).toThrow(new ConfigError('NATS_URL', message.replace('NATS_URL: ', '')));
   });

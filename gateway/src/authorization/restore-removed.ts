@@ -44,7 +44,7 @@ export function restoreRemovedFields(data: Data | null | undefined, removals: re
       if (target.length === 0) return null;
       const last = target.pop()!;
       const at = editAt(edits, target);
-      if (at.children.get(last) !== NULL_HERE) at.children.set(last, NULL_HERE);
+      at.children.set(last, NULL_HERE);
     }
   }
   return applyEdits(data, edits) as Data;
@@ -57,7 +57,7 @@ interface Edits {
 }
 const NULL_HERE = Symbol('null here');
 
-/** The edits of the node at `path`, made on the way; undefined under a key already set to null. */
+/** The edits of the node at `path`, made on the way; under a key already set to null, a throwaway that nothing reads. */
 function editAt(root: Edits, path: ConcretePath): Edits {
   let node = root;
   for (const key of path) {

@@ -3,7 +3,7 @@
  * 1), or in estimated cost (each weighs its cost).
  */
 export interface AdmissionLimits {
-  /** Work in flight for one caller (a tenant's client, or its subject). */
+  /** Work in flight for one caller (callerOf, lib/principal.ts: a user by subject, a script or partner by its client). */
   perCaller: number;
   /** Work in flight for one tenant, all its callers together. */
   perTenant: number;

@@ -18,7 +18,11 @@ export function useRateLimits(config: RateLimitsConfig, limiter: RateLimiter): G
   const costBound = config.costInFlightPerTenant;
   const costAdmission = new Admission({ ...config.admission, perCaller: costBound, perTenant: costBound });
   const releases = new WeakMap<GatewayRequest, Array<() => void>>();
-  const hold = (request: GatewayRequest, release: () => void) => releases.set(request, [...(releases.get(request) ?? []), release]);
+  const hold = (request: GatewayRequest, release: () => void) => {
+    const held = releases.get(request);
+    if (held) held.push(release);
+    else releases.set(request, [release]);
+  };
   return {
     name: 'rate-limits',
     async onRequest(request) {

@@ -21,8 +21,8 @@ export interface RateLimitCharge {
 }
 
 /**
- * Budgets per principal: one for requests, one for estimated cost. A principal is its tenant and its
- * client (or subject), so one partner's scripts share one budget. When the store fails, requests pass
+ * Budgets per caller: one for requests, one for estimated cost. A caller is its tenant and callerOf
+ * (lib/principal.ts): a user by subject, a script or partner by its client, so one partner's scripts share one budget. When the store fails, requests pass
  * and the failure is logged: a broken Redis must not take the graph down.
  */
 export class RateLimiter {

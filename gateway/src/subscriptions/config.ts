@@ -8,7 +8,7 @@ import { perKindSettings, type ClientPolicyOverrides } from '../client-policies'
 export interface SubscriptionLimits {
   /** Subscriptions on one WebSocket connection. */
   perConnection: number;
-  /** Subscriptions of one caller (a tenant's client, or its subject) on this replica, over every transport. */
+  /** Subscriptions of one caller (callerOf: a user by subject, a script or partner by its client) on this replica, over every transport. */
   perCaller: number;
   /** WebSocket connections and event streams of one caller on this replica. */
   connectionsPerCaller: number;

@@ -26,7 +26,11 @@ export class HttpSink implements EventSink {
   async accept(sender: Principal, events: ValidEvent[]): Promise<SinkResult[]> {
     const results: SinkResult[] = new Array(events.length);
     const byClass = new Map<EventClassUid, number[]>();
-    events.forEach((event, index) => byClass.set(event.classUid, [...(byClass.get(event.classUid) ?? []), index]));
+    for (const [index, event] of events.entries()) {
+      const indexes = byClass.get(event.classUid);
+      if (indexes) indexes.push(index);
+      else byClass.set(event.classUid, [index]);
+    }
     const deliveries = await Promise.allSettled(
       [...byClass].map(async ([classUid, indexes]) => {
         const answered = await this.deliver(sender, classUid, indexes.map((index) => events[index].value));
