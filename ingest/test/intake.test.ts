@@ -7,6 +7,7 @@ import { sampleEvents, sampleLines } from '../../examples/ocsf/samples';
 import { deadLetterFileOf, type DeadLetterLine } from '../../lib/ingestion/dead-letters';
 import { startGraph, type Graph } from '../../test/support/graph';
 import { eventually } from '../../test/support/raw-http';
+import { MAX_LINE_BYTES } from '../src/ndjson';
 import { ingestToken, postEvents, SAMPLE_ANSWER, SAMPLE_QUERY, startIngest, type StartedIngest } from './support';
 
 /**
@@ -75,6 +76,21 @@ describe('ingest: POST /v1/events on the embedded path', () => {
     });
     const { body } = await graph.request('{ a: asset(uid: "mixed-1") { uid } b: asset(uid: "mixed-3") { uid } c: asset(uid: "mixed-5") { uid } }');
     expect(body.data).toEqual({ a: { uid: 'mixed-1' }, b: { uid: 'mixed-3' }, c: { uid: 'mixed-5' } });
+  });
+
+  it('refuses a line over 256 KiB alone, and a body over INGEST_MAX_BODY_BYTES whole, compressed or not', async () => {
+    const [device] = sampleEvents(5001);
+    const good = { ...device, metadata: { uid: 'beside-large' }, device: { ...device.device, uid: 'beside-large' } };
+    const large = { ...good, metadata: { uid: 'large' }, message: 'x'.repeat(MAX_LINE_BYTES) };
+    const mixed = await postEvents(ingest.eventsUrl, token, [good, large]);
+    expect(mixed.status).toBe(200);
+    expect(mixed.body).toEqual({ accepted: 1, rejected: [{ line: 2, code: 'LINE_TOO_LARGE', message: expect.stringContaining(`${MAX_LINE_BYTES} bytes`) }] });
+
+    const overBody = 'x'.repeat(10 * 1024 * 1024 + 1);
+    for (const gzip of [false, true]) {
+      const refused = await postEvents(ingest.eventsUrl, token, [overBody], { gzip });
+      expect({ status: refused.status, code: refused.body.error?.code }).toEqual({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
+    }
   });
 
   it("refuses an event whose body names another tenant, and writes nothing into that tenant or the token's", async () => {
