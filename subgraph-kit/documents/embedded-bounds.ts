@@ -1,4 +1,5 @@
 import { compareKeys, endOf, hull, keyOf, pointInterval, typeEnd, type End, type Interval, type Key } from './embedded-key';
+import { isOperatorCondition, isPlainObject } from './embedded-condition';
 import type { Document } from './store';
 
 /** The keys a filter allows on one field: disjoint intervals in ascending order (several for an $in). */
@@ -66,7 +67,7 @@ function unionOf(branches: FilterBounds[]): Map<string, FieldBounds> {
 
 /** The bounds of one field's condition; undefined when it sets none an index can use. */
 function conditionBounds(condition: unknown): FieldBounds | undefined {
-  if (!isPlainObject(condition) || !Object.keys(condition).some((key) => key.startsWith('$'))) {
+  if (!isOperatorCondition(condition)) {
     const key = keyOf(condition);
     return key === undefined ? undefined : { intervals: [pointInterval(key)], exact: true };
   }
@@ -109,6 +110,3 @@ function distinctSorted(keys: Key[]): Key[] {
   return sorted.filter((key, i) => i === 0 || compareKeys(sorted[i - 1], key) !== 0);
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date) && !(value instanceof RegExp);
-}

@@ -1,4 +1,5 @@
 import type { InsertionOrder } from './insertion-order';
+import { isOperatorCondition, isPlainObject } from './embedded-condition';
 import type { Document } from './store';
 
 /** One indexed field path: for each value found there, the documents that hold it. */
@@ -102,22 +103,22 @@ export class EqualityIndexes<T extends Document> {
     return sets.length === 1 ? sets[0] : new Set(sets.flatMap((set) => [...set]));
   }
 
-  /** A condition on one field: plain equality, $eq, or $in of indexable values; other operators never narrow. */
   /** How many documents `matching` would allow, without building the union of an $in. */
   private matchingSize(path: string, condition: unknown): number | undefined {
     const index = this.paths.get(path);
     if (!index) return undefined;
-    if (!isPlainObject(condition) || !Object.keys(condition).some((key) => key.startsWith('$'))) return bucket(index, condition)?.size;
+    if (!isOperatorCondition(condition)) return bucket(index, condition)?.size;
     const sizes = Array.isArray(condition.$in) ? condition.$in.map((value) => bucket(index, value)?.size) : [undefined];
     const within = sizes.some((size) => size === undefined) ? undefined : sizes.reduce((sum: number, size) => sum + size!, 0);
     const equal = bucket(index, condition.$eq)?.size;
     return equal === undefined ? within : within === undefined ? equal : Math.min(equal, within);
   }
 
+  /** A condition on one field: plain equality, $eq, or $in of indexable values; other operators never narrow. */
   private matching(path: string, condition: unknown): ReadonlySet<T> | undefined {
     const index = this.paths.get(path);
     if (!index) return undefined;
-    if (!isPlainObject(condition) || !Object.keys(condition).some((key) => key.startsWith('$'))) return bucket(index, condition);
+    if (!isOperatorCondition(condition)) return bucket(index, condition);
     const within = Array.isArray(condition.$in) ? anyOf(index, condition.$in) : undefined;
     return intersection([bucket(index, condition.$eq), within]);
   }
@@ -195,6 +196,3 @@ export function valueKey(value: unknown): string | undefined {
   return undefined;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date) && !(value instanceof RegExp);
-}

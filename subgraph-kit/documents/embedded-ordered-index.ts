@@ -31,7 +31,7 @@ export class OrderedIndex<T extends Document> {
   readonly directions: ReadonlyArray<1 | -1>;
   /** Documents the order cannot place; every reader through this index evaluates them too. */
   readonly unordered = new Set<T>();
-  /** Advanced by every write, so that a reader that paused knows its positions may have moved. */
+  /** Advanced by every write that moves entries (a replace in place moves none), so that a reader that paused knows its positions may have moved. */
   version = 0;
   private readonly segments: string[][];
   private entries: Array<Entry<T>> = [];

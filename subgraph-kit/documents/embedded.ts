@@ -4,6 +4,7 @@ import { Query, aggregate } from 'mingo';
 import { update as applyUpdate } from 'mingo/updater';
 import { QueryDeadlineExceededError, StoreUnavailableError } from '../store-errors';
 import { observeRoundTrip, type StoreObserver, type StoreStats } from '../store-observer';
+import { isOperatorCondition } from './embedded-condition';
 import { EqualityIndexes } from './embedded-index';
 import { OrderedIndex } from './embedded-ordered-index';
 import { MOVED, readInIndexOrder, type OrderedRead } from './embedded-ordered-read';
@@ -388,8 +389,7 @@ function equalityFieldsOf(filter: Document): Document {
   const fields: Document = {};
   for (const [key, condition] of Object.entries(filter)) {
     if (key.startsWith('$')) continue;
-    const isOperator = condition !== null && typeof condition === 'object' && !(condition instanceof Date) && Object.keys(condition).some((k) => k.startsWith('$'));
-    if (!isOperator) fields[key] = cloneDocument(condition);
+    if (!isOperatorCondition(condition)) fields[key] = cloneDocument(condition);
     else if ('$eq' in condition) fields[key] = cloneDocument((condition as Document).$eq);
   }
   return fields;

@@ -98,8 +98,8 @@ export class TenantScopedBulkWrite<T extends TenantDocument> {
 
 /**
  * An update may not write the tenant field: not by naming it under an operator ($set, $unset, $rename from
- * it), nor by renaming another field onto it. Pipeline-style updates are refused as a whole, since their
- * stages compute fields this check cannot see.
+ * it), nor by renaming another field onto it. A single update refuses pipeline-style updates as a whole, since their
+ * stages compute fields this check cannot see; a bulk write's pipelines are checked by assertPipelineKeepsTenant.
  */
 function assertKeepsTenant(update: object): void {
   if (Array.isArray(update)) throw new Error('pipeline-style updates are not allowed through the tenant filter');
