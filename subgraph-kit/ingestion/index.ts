@@ -44,7 +44,8 @@ export interface IngestionOptions<TStore> {
   service: string;
   consumers: ReadonlyArray<AnyEventConsumer<TStore>>;
   store: TStore;
-  settings: IngestionSettings;
+  /** How the subgraph takes events; a subgraph that takes none (`off`) starts no ingestion. */
+  settings: Exclude<IngestionSettings, { transport: 'off' }>;
   principalSecret: Buffer;
   registry: Registry;
   logger: Logger;
@@ -55,7 +56,7 @@ export interface IngestionOptions<TStore> {
 /** A subgraph's ingestion, running: the routes the embedded path needs (/ingest/<class_uid>, if any), its state, and its stop. */
 export interface Ingestion {
   readonly routes: Readonly<Record<string, RouteHandler>>;
-  /** For /readyz: `consuming`, `connecting`, `holding` (the store is unavailable), `http` or `off`. Informational: the subgraph serves queries either way. */
+  /** For /readyz: `consuming`, `connecting`, `holding` (the store is unavailable) or `http`. Informational: the subgraph serves queries either way. */
   state(): string;
   /** Stops the consumers (the batches in hand finish) and closes the NATS connection. Safe to call twice. */
   close(): Promise<void>;
@@ -76,10 +77,6 @@ export function startIngestion<TStore>(options: IngestionOptions<TStore>): Inges
       return [consumer.classUid, notifying(writer, options.onWritten)];
     }),
   );
-  if (settings.transport === 'off') {
-    logger.info('ingestion is off: NATS_URL is not set, and production has no embedded path');
-    return { routes: {}, state: () => 'off', close: async () => undefined };
-  }
   if (settings.transport === 'http') {
     const routes = deliveryEndpoint({
       service: options.service,

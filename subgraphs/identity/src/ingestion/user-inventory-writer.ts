@@ -149,7 +149,8 @@ export const IDENTITY_EVENT_CONSUMERS: ReadonlyArray<AnyEventConsumer<MigratedDa
 
 /** Per tenant, each user, group and account at the newest version the batch has of it (a statement may write a row once). */
 function rowsByTenant(events: UserInventory[]): Map<string, TenantRows> {
-  const newestFirst = [...events].sort((a, b) => (stateVersion(a) < stateVersion(b) ? 1 : -1));
+  const versions = new Map(events.map((event) => [event, stateVersion(event)]));
+  const newestFirst = [...events].sort((a, b) => (versions.get(a)! < versions.get(b)! ? 1 : -1));
   // The earliest creation over every event of a user, not only the newest one's: the same as one event at a time.
   const createdAt = new Map<string, number>();
   for (const event of events) {
@@ -160,7 +161,7 @@ function rowsByTenant(events: UserInventory[]): Map<string, TenantRows> {
   for (const event of newestFirst) {
     let rows = tenants.get(event.tenant);
     if (!rows) tenants.set(event.tenant, (rows = { users: [], groups: [], accounts: [], memberships: [], seen: new Set() }));
-    const version = stateVersion(event);
+    const version = versions.get(event)!;
     const { user } = event.body;
     const first = (kind: string, uid: string) => !rows!.seen.has(`${kind}:${uid}`) && Boolean(rows!.seen.add(`${kind}:${uid}`));
     if (first('user', user.uid)) {
