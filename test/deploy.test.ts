@@ -64,6 +64,7 @@ const OPTIONAL_VARIABLES: Record<string, string> = {
   MAX_IN_FLIGHT_PER_TENANT: 'defaults to 32 requests in flight per tenant',
   ADMISSION_WAIT_MS: 'defaults to 5 s of waiting for room before a 429',
   MAX_COST_IN_FLIGHT_PER_TENANT: 'defaults to an estimated cost of 10,000 executing at once per tenant',
+  RATE_LIMIT_RESERVE_PERCENT: 'defaults to 2% of a budget taken from Redis at a time by each replica',
   CORS_ORIGINS: 'no browser origin in production unless an overlay lists your frontends',
   EXPLORER: 'off in production unless an overlay turns it on',
   EXPLORER_OPERATIONS: 'the example operations the image ships (schema/operations), used only when the explorer is on',

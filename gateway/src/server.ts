@@ -33,6 +33,7 @@ import { useRateLimits } from './rate-limits';
 import { RateLimiter } from './rate-limits/rate-limiter';
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limits/rate-limit-store';
 import { RedisRateLimitStore } from './rate-limits/redis-rate-limit-store';
+import { reservingFrom } from './rate-limits/reserving-rate-limit-store';
 import { checkReadiness } from './readiness';
 import { useResilience } from './resilience';
 import { useSubscriptions } from './subscriptions';
@@ -84,7 +85,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger = crea
     },
   });
   const apq = redis ? redisApqStore(redis, config.persistedQueries.apqTtlSeconds, logger) : memoryApqStore(config.persistedQueries.apqTtlSeconds);
-  const rateLimitStore: RateLimitStore = redis ? new RedisRateLimitStore(redis) : new MemoryRateLimitStore();
+  const rateLimitStore: RateLimitStore = redis ? reservingFrom(new RedisRateLimitStore(redis), config.rateLimits.reservePercent) : new MemoryRateLimitStore();
   const auditSink = openAuditSink(config.auditLog);
 
   const authentication = await useAuthentication(config.authentication);

@@ -1,12 +1,12 @@
 import { ConfigError } from '../../../lib/errors';
 import { readClientPolicyOverrides } from '../client-policies';
-import { DEFAULT_ADMISSION, DEFAULT_COST_IN_FLIGHT_PER_TENANT, DEFAULT_BUDGETS, readRateLimitsConfig } from './config';
+import { DEFAULT_ADMISSION, DEFAULT_COST_IN_FLIGHT_PER_TENANT, DEFAULT_BUDGETS, DEFAULT_RESERVE_PERCENT, readRateLimitsConfig } from './config';
 
 const read = (env: Record<string, string> = {}) => readRateLimitsConfig(env, readClientPolicyOverrides(env));
 
 describe('rate limits configuration', () => {
   it('has budgets per kind and bounds on work in flight by default', () => {
-    expect(read()).toEqual({ budgets: DEFAULT_BUDGETS, admission: DEFAULT_ADMISSION, costInFlightPerTenant: DEFAULT_COST_IN_FLIGHT_PER_TENANT });
+    expect(read()).toEqual({ budgets: DEFAULT_BUDGETS, admission: DEFAULT_ADMISSION, costInFlightPerTenant: DEFAULT_COST_IN_FLIGHT_PER_TENANT, reservePercent: DEFAULT_RESERVE_PERCENT });
     expect(DEFAULT_ADMISSION.perCaller).toBeLessThan(DEFAULT_ADMISSION.perTenant);
   });
 
@@ -27,10 +27,17 @@ describe('rate limits configuration', () => {
     });
   });
 
+  it('reads RATE_LIMIT_RESERVE_PERCENT, where 0 charges Redis on every request', () => {
+    expect(read({ RATE_LIMIT_RESERVE_PERCENT: '0' }).reservePercent).toBe(0);
+    expect(read({ RATE_LIMIT_RESERVE_PERCENT: '10' }).reservePercent).toBe(10);
+  });
+
   it.each([
     ['MAX_IN_FLIGHT_PER_CALLER', '0'],
     ['MAX_IN_FLIGHT_PER_TENANT', 'many'],
     ['ADMISSION_WAIT_MS', '1.5'],
+    ['RATE_LIMIT_RESERVE_PERCENT', '101'],
+    ['RATE_LIMIT_RESERVE_PERCENT', '-1'],
   ])('refuses %s=%s, naming it', (name, value) => {
     let error: unknown;
     try {

@@ -1,4 +1,5 @@
-import { readPositiveInt, type Environment } from '../../../lib/config';
+import { readNonNegativeInt, readPositiveInt, type Environment } from '../../../lib/config';
+import { ConfigError } from '../../../lib/errors';
 import type { ClientKind } from '../../../lib/principal';
 import { perKindSettings, type ClientPolicyOverrides } from '../client-policies';
 import type { AdmissionLimits } from './admission';
@@ -11,6 +12,8 @@ export interface RateLimitsConfig {
   admission: AdmissionLimits;
   /** Estimated cost of the operations executing at once for one tenant, in this replica. */
   costInFlightPerTenant: number;
+  /** Percent of a budget a replica takes from Redis at a time and spends without a round trip; 0 charges Redis every time. */
+  reservePercent: number;
 }
 
 /** Per minute. Override with CLIENT_POLICIES, e.g. {"partner": {"rateLimit": {"requests": 300}}}. */
@@ -28,9 +31,12 @@ export const DEFAULT_ADMISSION: Readonly<AdmissionLimits> = { perCaller: 8, perT
  */
 export const DEFAULT_COST_IN_FLIGHT_PER_TENANT = 10_000;
 
+/** A user's 600 requests a minute are taken 12 at a time, its cost budget 20,000 at a time. */
+export const DEFAULT_RESERVE_PERCENT = 2;
+
 /**
  * CLIENT_POLICIES' rateLimit sections; MAX_IN_FLIGHT_PER_CALLER, MAX_IN_FLIGHT_PER_TENANT,
- * MAX_COST_IN_FLIGHT_PER_TENANT, ADMISSION_WAIT_MS.
+ * MAX_COST_IN_FLIGHT_PER_TENANT, ADMISSION_WAIT_MS, RATE_LIMIT_RESERVE_PERCENT.
  */
 export function readRateLimitsConfig(env: Environment, overrides: ClientPolicyOverrides): RateLimitsConfig {
   return {
@@ -42,5 +48,12 @@ export function readRateLimitsConfig(env: Environment, overrides: ClientPolicyOv
       maxWaitMs: readPositiveInt(env, 'ADMISSION_WAIT_MS', DEFAULT_ADMISSION.maxWaitMs),
     },
     costInFlightPerTenant: readPositiveInt(env, 'MAX_COST_IN_FLIGHT_PER_TENANT', DEFAULT_COST_IN_FLIGHT_PER_TENANT),
+    reservePercent: readPercent(env, 'RATE_LIMIT_RESERVE_PERCENT', DEFAULT_RESERVE_PERCENT),
   };
+}
+
+function readPercent(env: Environment, name: string, fallback: number): number {
+  const value = readNonNegativeInt(env, name, fallback);
+  if (value > 100) throw new ConfigError(name, `expected a percentage from 0 to 100, got "${env[name]}"`);
+  return value;
 }

@@ -20,6 +20,7 @@ function config(budget: Partial<RateLimitBudget> = {}, admission: Partial<RateLi
     budgets: { user: each, script: each, partner: each } as Record<ClientKind, RateLimitBudget>,
     admission: { perCaller: 8, perTenant: 32, maxWaiting: 8, maxWaitMs: 60_000, ...admission },
     costInFlightPerTenant,
+    reservePercent: 0,
   };
 }
 
