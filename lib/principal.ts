@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConfigError } from './errors';
@@ -68,6 +69,10 @@ export function signPrincipal(principal: Principal, secret: Buffer, now = Date.n
 }
 
 export function verifyPrincipal(header: string | undefined, secret: Buffer, now = Date.now()): Principal {
+  return verifySigned(header, secret, now).principal;
+}
+
+function verifySigned(header: string | undefined, secret: Buffer, now: number): { principal: Principal; expiresAt: number } {
   if (!header) throw new PrincipalRejected(`missing ${PRINCIPAL_HEADER} header: subgraphs answer only requests signed by the gateway`);
   const [body, signature, extra] = header.split('.');
   if (!body || !signature || extra !== undefined) throw new PrincipalRejected('malformed principal header');
@@ -84,12 +89,33 @@ export function verifyPrincipal(header: string | undefined, secret: Buffer, now 
   if (typeof payload.tenant !== 'string' || payload.tenant === '' || typeof payload.sub !== 'string') {
     throw new PrincipalRejected('principal header without a tenant or subject');
   }
-  return {
+  const principal: Principal = {
     sub: payload.sub,
     tenant: payload.tenant,
     kind: payload.kind,
     scopes: Array.isArray(payload.scopes) ? payload.scopes : [],
     clientId: payload.clientId,
+  };
+  return { principal, expiresAt: payload.exp * 1000 };
+}
+
+/**
+ * verifyPrincipal that remembers the headers it accepted until they expire. The gateway sends one header per
+ * principal for half its life (gateway/src/principal-forwarding), so a subgraph checks each signature once
+ * rather than on every request. Only headers that passed are remembered: an unknown header is verified in full.
+ */
+export function principalVerifier(secret: Buffer, maxHeaders = 10_000, clock: () => number = Date.now): (header: string | undefined) => Principal {
+  const accepted = new LRUCache<string, { principal: Principal; expiresAt: number }>({ max: maxHeaders });
+  return (header) => {
+    const now = clock();
+    const known = header === undefined ? undefined : accepted.get(header);
+    if (known && now <= known.expiresAt) return known.principal;
+    const verified = verifySigned(header, secret, now);
+    // Every request with this header shares the principal: frozen, so none can change it for the others.
+    Object.freeze(verified.principal.scopes);
+    Object.freeze(verified.principal);
+    accepted.set(header!, verified);
+    return verified.principal;
   };
 }
 

@@ -7,7 +7,7 @@ import { parse } from 'graphql';
 import { unauthenticated } from '../lib/errors';
 import { createGraphQLHttpServer, type Readiness, type RouteHandler } from '../lib/http-server';
 import type { Logger } from '../lib/logger';
-import { PRINCIPAL_HEADER, PrincipalRejected, verifyPrincipal, type Principal } from '../lib/principal';
+import { PRINCIPAL_HEADER, PrincipalRejected, principalVerifier, type Principal } from '../lib/principal';
 import { argumentChecksPlugin } from './argument-checks';
 import { formatSubgraphError } from './format-error';
 import { subgraphMetricsPlugin, type SubgraphMetrics } from './metrics';
@@ -74,22 +74,23 @@ export interface SubgraphHttpOptions<TLoaders> {
  * the gateway is refused with 401 before any resolver runs, so calling a subgraph directly bypasses nothing.
  */
 export function createSubgraphHttpServer<TLoaders>(options: SubgraphHttpOptions<TLoaders>) {
+  const verify = principalVerifier(options.principalSecret);
   return createGraphQLHttpServer({
     apollo: options.apollo,
     logger: options.logger,
     readiness: options.readiness,
     routes: options.routes,
     context: async (request: IncomingMessage, requestId: string) => {
-      const principal = principalOf(request, options.principalSecret);
+      const principal = principalOf(request, verify);
       return { principal, loaders: options.createLoaders(principal), requestId };
     },
   });
 }
 
-function principalOf(request: IncomingMessage, secret: Buffer): Principal {
+function principalOf(request: IncomingMessage, verify: (header: string | undefined) => Principal): Principal {
   const header = request.headers[PRINCIPAL_HEADER];
   try {
-    return verifyPrincipal(Array.isArray(header) ? header[0] : header, secret);
+    return verify(Array.isArray(header) ? header[0] : header);
   } catch (error) {
     if (error instanceof PrincipalRejected) throw unauthenticated(error.message);
     throw error;
