@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse } from 'graphql';
@@ -46,10 +46,13 @@ export function createSubgraphApollo<TLoaders>(options: SubgraphApolloOptions<TL
     // The service owns SIGINT/SIGTERM (define-subgraph.ts). Apollo's own handler would stop the server behind its
     // back and re-raise the signal, and then the service's close() never finished (the process hung on Ctrl-C).
     stopOnTerminationSignals: false,
-    // Inline traces (ftv1) exist for Apollo's hosted usage reporting, which Palisade never sends.
+    // Inline traces (ftv1) exist for Apollo's hosted usage reporting, which Palisade never sends. Cache hints
+    // (@cacheControl) are for HTTP caches, which answers scoped to a principal never go through; computing them
+    // wrapped every field's resolver.
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
       subgraphMetricsPlugin(options.metrics),
       argumentChecksPlugin(),
       ...(options.onMutation ? [afterMutations(options.onMutation)] : []),

@@ -12,11 +12,15 @@ export class InFlight<T> {
     private readonly onJoin: () => void = () => undefined,
   ) {}
 
-  /** Runs `start` unless work with `key` is in flight, whose outcome this caller then shares. */
-  async run(key: string, start: () => Promise<T>): Promise<T> {
+  /** Runs `start` unless work with `key` is in flight, whose outcome this caller then shares (and `joined` is called). */
+  async run(key: string, start: () => Promise<T>, joined?: () => void): Promise<T> {
     let shared = this.pending.get(key);
-    if (shared) this.onJoin();
-    else shared = this.begin(key, start);
+    if (shared) {
+      this.onJoin();
+      joined?.();
+    } else {
+      shared = this.begin(key, start);
+    }
     shared.callers += 1;
     const value = await shared.promise;
     return shared.callers > 1 ? this.copy(value) : value;

@@ -32,7 +32,8 @@ export function useDeduplication(onJoin: (stage: DeduplicationStage) => void = (
     execute(operation, executable, next) {
       if (executable.operation.operation !== OperationTypeNode.QUERY) return executions.write(() => next(executable));
       const key = JSON.stringify([executable.queryHash, operation.operationName ?? null, operation.variables, principalKey(operation.principal)]);
-      return executions.run(key, () => next(executable));
+      // A request that joins does no work of its own: it gives back its turn (rate-limits' admission).
+      return executions.run(key, () => next(executable), () => operation.request.sharing());
     },
     fetch(fetch, next) {
       const fetches = fetchesTo(fetch.subgraph);

@@ -27,6 +27,7 @@ export class GatewayRequest {
   /** When the caller's credentials expire (epoch ms), set by authentication: a subscription ends then. */
   credentialsExpireAt: number | undefined;
   readonly startedAt = performance.now();
+  private readonly sharingListeners: Array<() => void> = [];
 
   constructor(
     readonly id: string,
@@ -41,6 +42,16 @@ export class GatewayRequest {
   get caller(): Principal {
     if (!this.principal) throw new Error('no principal: authentication must run first');
     return this.principal;
+  }
+
+  /** Calls `listener` if this request's execution joins an identical one in flight (deduplication). */
+  whenSharing(listener: () => void): void {
+    this.sharingListeners.push(listener);
+  }
+
+  /** This request's execution joined an identical one in flight: it does no work of its own from now on. */
+  sharing(): void {
+    for (const listener of this.sharingListeners.splice(0)) listener();
   }
 }
 

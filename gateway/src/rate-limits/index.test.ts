@@ -6,6 +6,7 @@ import type { RateLimitsConfig } from './config';
 import { RateLimiter, type RateLimitBudget } from './rate-limiter';
 import { MemoryRateLimitStore } from './rate-limit-store';
 import { useRateLimits } from '.';
+import { useDeduplication } from '../deduplication';
 
 const SDL = `
   directive @cost(weight: Int!) on FIELD_DEFINITION | OBJECT
@@ -24,13 +25,18 @@ function config(budget: Partial<RateLimitBudget> = {}, admission: Partial<RateLi
   };
 }
 
-function rateLimited(settings: RateLimitsConfig, options: { execute?: () => Promise<ExecutionOutcome>; who?: () => ReturnType<typeof principal> } = {}) {
+function rateLimited(settings: RateLimitsConfig, options: { execute?: () => Promise<ExecutionOutcome>; who?: () => ReturnType<typeof principal>; deduplication?: boolean } = {}) {
   const limiter = new RateLimiter(new MemoryRateLimitStore(), (kind) => settings.budgets[kind], silentLogger);
   return testPipeline({
     schema,
     rootValue: { report: { total: 1 }, cheap: 1 },
     execute: options.execute && (() => options.execute!()),
-    plugins: [usePrincipal(options.who ?? (() => principal({ clientId: 'app-1' }))), useCost({ user: 10_000, script: 10_000, partner: 10_000 }), useRateLimits(settings, limiter)],
+    plugins: [
+      usePrincipal(options.who ?? (() => principal({ clientId: 'app-1' }))),
+      useCost({ user: 10_000, script: 10_000, partner: 10_000 }),
+      useRateLimits(settings, limiter),
+      ...(options.deduplication ? [useDeduplication()] : []),
+    ],
   });
 }
 
@@ -102,6 +108,30 @@ describe('useRateLimits', () => {
     await new Promise(setImmediate);
     waiting.shift()!();
     expect((await next).status).toBe(200);
+  });
+
+  it('counts executions, not requests that join an identical execution in flight: those give back their turn', async () => {
+    const waiting: Array<() => void> = [];
+    const execute = () => new Promise<ExecutionOutcome>((resolve) => waiting.push(() => resolve({ data: { cheap: 1 } })));
+    const { run } = rateLimited(config({}, { perCaller: 2, maxWaitMs: 50 }, 60), { execute, deduplication: true });
+    const leader = run({ query: '{ cheap }' });
+    await new Promise(setImmediate);
+    const joiners = [run({ query: '{ cheap }' }), run({ query: '{ cheap }' }), run({ query: '{ cheap }' })];
+    await new Promise(setImmediate);
+    // A different operation still finds room: the leader holds one turn of two, the joiners none.
+    const other = run({ query: '{ report { total } }' });
+    await new Promise(setImmediate);
+    expect(waiting).toHaveLength(2);
+    for (const finish of waiting.splice(0)) finish();
+    expect((await Promise.all([leader, ...joiners, other])).map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200]);
+    // With every turn back, a third execution and a fourth fill the bound again, and a fifth waits, then is refused.
+    const third = run({ query: '{ report { total } }' });
+    const fourth = run({ query: '{ cheap }' });
+    await new Promise(setImmediate);
+    expect((await run({ query: '{ cheap } ' })).status).toBe(429);
+    for (const finish of waiting.splice(0)) finish();
+    expect((await third).status).toBe(200);
+    expect((await fourth).status).toBe(200);
   });
 
   it("bounds the estimated cost a tenant executes at once, whoever sends it, and leaves other tenants' room alone", async () => {

@@ -23,6 +23,10 @@ export function useRateLimits(config: RateLimitsConfig, limiter: RateLimiter): G
     if (held) held.push(release);
     else releases.set(request, [release]);
   };
+  const releaseAll = (request: GatewayRequest) => {
+    for (const release of releases.get(request) ?? []) release();
+    releases.delete(request);
+  };
   return {
     name: 'rate-limits',
     async onRequest(request) {
@@ -42,11 +46,11 @@ export function useRateLimits(config: RateLimitsConfig, limiter: RateLimiter): G
         );
       }
       hold(request, admitted.release);
+      // A request whose execution joins an identical one in flight waits for it without working: its turns go to
+      // the next requests, so only executions count against the bounds. Not in a batch, whose other operations work.
+      if (request.batchSize === 1) request.whenSharing(() => releaseAll(request));
     },
-    onRequestEnd(request) {
-      for (const release of releases.get(request) ?? []) release();
-      releases.delete(request);
-    },
+    onRequestEnd: releaseAll,
     async onOperation(operation) {
       if (operation.cost === undefined) return;
       const { principal, cost } = operation;
