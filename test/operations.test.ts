@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { connect } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
+import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { close, listen } from '../lib/http-server';
 import { holdingProxy, pollUntil, reloadsApplied, scrape, total, watchedSupergraph, withoutIncidentDescription } from './support/gateway-probes';
@@ -8,6 +10,8 @@ import { startGatewayProcess } from './support/gateway-process';
 import { postGraphQL, readOperation, startGraph, type Graph } from './support/graph';
 
 const INCIDENT_BOARD = readOperation('IncidentBoard');
+const MANIFEST_PATH = join(__dirname, '..', 'schema', 'persisted-queries', 'manifest.json');
+const INCIDENT_BOARD_ID = (JSON.parse(readFileSync(MANIFEST_PATH, 'utf8')) as { operations: Array<{ id: string; name: string }> }).operations.find((operation) => operation.name === 'IncidentBoard')!.id;
 const PEOPLE = readOperation('People');
 const SUBGRAPHS = ['identity', 'assets', 'incidents'];
 
@@ -154,6 +158,33 @@ describe('metrics on /metrics', () => {
     const again = await scrape(gateway.metricsUrl);
     expect(total(again, 'palisade_gateway_cache_lookups_total', { cache: 'query_plan', result: 'hit' })).toBe(1);
     expect(total(again, 'palisade_gateway_cache_lookups_total', { cache: 'query_plan', result: 'miss' })).toBe(1);
+  });
+
+  it('plans the persisted operations before their first request, and again for a new supergraph', async () => {
+    const { path, committed, replace } = watchedSupergraph(cleanups);
+    const gateway = await graph.startGateway({ SUPERGRAPH_PATH: path, PERSISTED_QUERIES: MANIFEST_PATH });
+    const script = await graph.token({ kind: 'script', sub: 'svc-planned-ahead', clientId: 'planned-ahead' });
+    const boardById = async () => {
+      const response = await fetch(gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${script}` },
+        body: JSON.stringify({ documentId: INCIDENT_BOARD_ID }),
+      });
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { errors?: unknown }).errors).toBeUndefined();
+    };
+    const planLookups = async (result: string) => total(await scrape(gateway.metricsUrl), 'palisade_gateway_cache_lookups_total', { cache: 'query_plan', result });
+
+    await boardById();
+    expect(await planLookups('hit')).toBe(1);
+    expect(await planLookups('miss')).toBe(0);
+
+    // A new supergraph empties Apollo's plan cache; the operations are planned again as it is loaded.
+    replace(committed.replace('"""OCSF Incident."""\ntype Incident\n', '"""OCSF Incident, reloaded."""\ntype Incident\n'));
+    await reloadsApplied(gateway.metricsUrl, 1);
+    await boardById();
+    expect(await planLookups('hit')).toBe(2);
+    expect(await planLookups('miss')).toBe(0);
   });
 
   it('shows which subgraph fails, how, and its circuit open, beside the ones that serve', async () => {

@@ -89,6 +89,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger = crea
   const auditSink = openAuditSink(config.auditLog);
 
   const authentication = await useAuthentication(config.authentication);
+  const persistedOperations = usePersistedOperations(config.persistedQueries, apq, logger, lookups('apq'));
   // The order is the request's path: who asks and how often, then the operation's text, shape, cost and budget,
   // then what it may read and how it runs; each fetch to a subgraph then meets the last three.
   const plugins: GatewayPlugin[] = [
@@ -111,7 +112,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger = crea
     useMetrics(metrics),
     useAudit(auditSink.write, (coordinate) => isSensitive(authorization, coordinate)),
     authentication,
-    usePersistedOperations(config.persistedQueries, apq, logger, lookups('apq')),
+    persistedOperations,
     useOperationLimits(config.operationLimits),
     useIntrospection(config.introspectionKinds),
     useCost(config.maxCost),
@@ -132,11 +133,18 @@ export async function createGateway(config: GatewayConfig, logger: Logger = crea
   const reportBreakers = () => {
     for (const name of federation.subgraphs().keys()) metrics.subgraphBreakerState.set({ subgraph: name }, BREAKER_GAUGE[resilience.breakerState(name)]);
   };
+  const documents = new DocumentCache({ maxTokens: Math.max(...Object.values(config.operationLimits).map((limits) => limits.maxTokens)), onLookup: lookups('document') });
+  // A request by persisted id finds its plan made: on start, and again for every new supergraph.
+  const planPersistedOperations = () => {
+    const entries = (persistedOperations.list?.bodies() ?? []).map((body) => documents.get(body));
+    const planned = federation.planAhead(entries.flatMap((entry) => (entry.document ? [{ document: entry.document, queryHash: entry.hash }] : [])));
+    if (planned > 0) logger.info({ planned }, 'persisted operations planned ahead');
+  };
   federation.onSchema((schema) => {
     announceSchema(plugins, schema, logger);
+    planPersistedOperations();
     reportBreakers();
   });
-  const documents = new DocumentCache({ maxTokens: Math.max(...Object.values(config.operationLimits).map((limits) => limits.maxTokens)), onLookup: lookups('document') });
   const pipeline = new RequestPipeline({
     plugins,
     documents,
@@ -151,6 +159,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger = crea
     const first = await federation.load();
     const started = { pipeline, subgraphUrls: () => subgraphUrlsOf(federation) };
     for (const plugin of plugins) await plugin.onStart?.(first, started);
+    planPersistedOperations();
     reportBreakers();
   } catch (error) {
     await closePlugins();

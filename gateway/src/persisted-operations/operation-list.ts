@@ -23,6 +23,11 @@ export class OperationSet {
     return this.byId.size;
   }
 
+  /** Every operation of the set, once. */
+  operations(): IterableIterator<PersistedOperation> {
+    return this.byId.values();
+  }
+
   /** An id as the manifest spells it, or `sha256:<hex>` / `<hex>` of the body (APQ, GraphQL over HTTP). */
   find(id: string): PersistedOperation | undefined {
     const hex = id.startsWith('sha256:') ? id.slice('sha256:'.length) : id;

@@ -111,6 +111,15 @@ export class PersistedOperations {
     return { status: 'reloaded' };
   }
 
+  /** The bodies of every listed query and mutation, shared and per client, each once. */
+  bodies(): string[] {
+    const bodies = new Set<string>();
+    for (const set of [this.list.shared, ...this.list.clients.values()]) {
+      for (const operation of set.operations()) if (operation.type !== 'subscription') bodies.add(operation.body);
+    }
+    return [...bodies];
+  }
+
   stats(): PersistedOperationsStats {
     return {
       sharedOperations: this.list.shared.size,

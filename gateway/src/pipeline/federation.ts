@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
+import { operationFromDocument, type Schema } from '@apollo/federation-internals';
 import { ApolloGateway, type SupergraphManager } from '@apollo/gateway';
 import type { GatewayExecutor, GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
-import { execute, Kind, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
+import { execute, Kind, OperationTypeNode, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import type { Logger } from '../../../lib/logger';
 import type { Executable, ExecutionOutcome } from './plugin';
 import type { OperationRequest } from './request';
@@ -104,6 +106,39 @@ export class Federation {
     return (await this.executor(requestContext as unknown as GatewayGraphQLRequestContext)) as ExecutionOutcome;
   }
 
+  /**
+   * Plans each query and mutation of these documents now, before any request asks for them, under the key
+   * Apollo's executor looks its plans up by (the document's hash, and its operation's name); a new supergraph
+   * empties the plan cache, so call this again then. A caller whose scopes remove fields runs another document,
+   * planned on its first request. Returns how many operations were planned; 0 if this version of
+   * `@apollo/gateway` keeps its planner elsewhere (test/operations.test.ts then fails).
+   */
+  planAhead(documents: ReadonlyArray<{ document: DocumentNode; queryHash: string }>): number {
+    const gateway = this.gateway as unknown as ApolloPlanningInternals;
+    const { queryPlanStore: store, queryPlanner: planner, apiSchema } = gateway;
+    if (!store || !planner || !apiSchema) return 0;
+    let planned = 0;
+    for (const { document, queryHash } of documents) {
+      for (const definition of document.definitions) {
+        if (definition.kind !== Kind.OPERATION_DEFINITION || definition.operation === OperationTypeNode.SUBSCRIPTION) continue;
+        const operationName = definition.name?.value;
+        try {
+          const plan = planner.buildQueryPlan(operationFromDocument(apiSchema, document, { operationName }), {
+            recursiveSelectionsLimitDisabled: gateway.recursiveSelectionsLimitDisabled,
+            nonLocalSelectionsLimitDisabled: gateway.nonLocalSelectionsLimitDisabled,
+          });
+          const key = operationName ? createHash('sha256').update(queryHash).update(operationName).digest('hex') : queryHash;
+          void store.set(key, plan);
+          planned += 1;
+        } catch (error) {
+          // Its first request plans it again, and answers whatever went wrong.
+          this.options.logger.debug({ err: error, operationName }, 'an operation could not be planned ahead');
+        }
+      }
+    }
+    return planned;
+  }
+
   /** Stops the gateway (the supergraph's watcher) and closes every subgraph's connection pool. Safe to call twice. */
   async stop(): Promise<void> {
     await this.gateway.stop().catch(() => undefined);
@@ -121,6 +156,15 @@ export class Federation {
     }
     return client;
   }
+}
+
+/** What planAhead reads of `@apollo/gateway`, which keeps it private. */
+interface ApolloPlanningInternals {
+  queryPlanStore?: { set(key: string, plan: unknown): Promise<void> };
+  queryPlanner?: { buildQueryPlan(operation: ReturnType<typeof operationFromDocument>, options: object): unknown };
+  apiSchema?: Schema;
+  recursiveSelectionsLimitDisabled?: boolean;
+  nonLocalSelectionsLimitDisabled?: boolean;
 }
 
 /** Whether every root field is `__schema`, `__type` or `__typename`: nothing for a subgraph to answer. */
