@@ -102,11 +102,12 @@ export function createEventStreamTransport(options: TransportOptions & { maxBody
       open.add(response);
       const messages = answer[Symbol.asyncIterator]();
       // The client went away: the iteration's end ends the subscription (and completes graphql-sse's stream).
-      request.once('close', () => void messages.return?.());
+      // The response's close, not the request's: a request whose body was read has already emitted its own.
+      response.once('close', () => void messages.return?.());
       try {
         for (let next = await messages.next(); !next.done; next = await messages.next()) {
           const message = next.value.startsWith('event: next') ? withId(next.value, context.eventIds.shift()) : next.value;
-          if (!response.write(message)) await new Promise((resolve) => response.once('drain', resolve));
+          if (!response.write(message)) await drainedOrClosed(response);
         }
       } finally {
         open.delete(response);
@@ -121,6 +122,19 @@ export function createEventStreamTransport(options: TransportOptions & { maxBody
       open.clear();
     },
   };
+}
+
+/** Waits until a full response can take more, or its client went away (then it never drains). */
+function drainedOrClosed(response: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.on('drain', done);
+    response.on('close', done);
+  });
 }
 
 /** An SSE message with the change event's id, which a reconnecting client sends back as Last-Event-ID. */
