@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateDemoData } from '../demo-data';
 import type { AuditRecord } from '../gateway/src/audit';
 import type { Gateway } from '../gateway/src/server';
+import { createClient as createWebSocketClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { postGraphQL, startGraph, type Graph, type GraphQLResponse } from './support/graph';
+import { eventually } from './support/raw-http';
 
 const DEMO_DATA_SCALE = 0.1;
 const demo = generateDemoData({ scale: DEMO_DATA_SCALE });
@@ -100,5 +103,46 @@ describe('the audit trail (AUDIT_LOG=<file>)', () => {
     expect(JSON.parse(lines[0])).toMatchObject({ outcome: 'unauthenticated', sub: null, tenant: null, errorCodes: ['UNAUTHENTICATED'] });
     const [header, payload] = forged.split('.');
     for (const part of [forged, header, payload, 'AAAAAAAA']) expect(lines[0]).not.toContain(part);
+  });
+
+  it('writes a subscribed line when a subscription starts and an ended line, with why, when it ends', async () => {
+    const file = join(dataDir, 'subscriptions.log');
+    const records = () => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as AuditRecord) : []);
+    const lasting = await graph.token({ scopes: ['incidents:read'] });
+    const shortLived = await graph.token({ sub: 'usr-acme-00002', scopes: ['incidents:read'], expiresIn: '2s' });
+    const connections: Array<{ dispose(): unknown }> = [];
+    const subscribe = (url: string, token: string, operationName: string) => {
+      const client = createWebSocketClient({ url: url.replace('http:', 'ws:'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
+      connections.push(client);
+      return client.subscribe({ query: `subscription ${operationName} { incidentChanged { id } }`, operationName }, { next: () => undefined, error: () => undefined, complete: () => undefined });
+    };
+    const lines = await auditedLines('subscriptions', async (url) => {
+      try {
+        const complete = subscribe(url, lasting, 'CompletedByTheClient');
+        subscribe(url, shortLived, 'OutlivesItsToken');
+        await eventually(() => records().filter((record) => record.outcome === 'subscribed').length === 2);
+        complete();
+        await eventually(() => records().filter((record) => record.outcome === 'ended').length === 2, 15_000);
+      } finally {
+        for (const connection of connections) await connection.dispose();
+      }
+    });
+
+    const written = lines.map((line) => JSON.parse(line) as AuditRecord);
+    const lifeOf = (operationName: string) => written.filter((record) => record.operationName === operationName).map(({ outcome, endReason, sub, tenant }) => ({ outcome, endReason, sub, tenant }));
+    expect(lifeOf('CompletedByTheClient')).toEqual([
+      { outcome: 'subscribed', endReason: undefined, sub: 'usr-acme-00001', tenant: 'acme' },
+      { outcome: 'ended', endReason: 'completed by the client', sub: 'usr-acme-00001', tenant: 'acme' },
+    ]);
+    expect(lifeOf('OutlivesItsToken')).toEqual([
+      { outcome: 'subscribed', endReason: undefined, sub: 'usr-acme-00002', tenant: 'acme' },
+      { outcome: 'ended', endReason: 'token expired', sub: 'usr-acme-00002', tenant: 'acme' },
+    ]);
+    // A subscription's two lines share its request id; each subscription has its own.
+    const ids = (operationName: string) => new Set(written.filter((record) => record.operationName === operationName).map((record) => record.requestId));
+    expect(ids('CompletedByTheClient').size).toBe(1);
+    expect(ids('OutlivesItsToken').size).toBe(1);
+    expect([...ids('CompletedByTheClient')]).not.toEqual([...ids('OutlivesItsToken')]);
+    expect(written).toHaveLength(4);
   });
 });
