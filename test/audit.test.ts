@@ -37,9 +37,9 @@ afterAll(async () => {
 });
 
 /** Runs `send` against a gateway that audits into a fresh file, stops it (which flushes the file) and returns the lines. */
-async function auditedLines(name: string, send: (url: string) => Promise<void>): Promise<string[]> {
+async function auditedLines(name: string, send: (url: string) => Promise<void>, env: Record<string, string> = {}): Promise<string[]> {
   const file = join(dataDir, `${name}.log`);
-  const { gateway, url }: { gateway: Gateway; url: string } = await graph.startGateway({ AUDIT_LOG: file });
+  const { gateway, url }: { gateway: Gateway; url: string } = await graph.startGateway({ ...env, AUDIT_LOG: file });
   try {
     await send(url);
   } finally {
@@ -144,5 +144,30 @@ describe('the audit trail (AUDIT_LOG=<file>)', () => {
     expect(ids('OutlivesItsToken').size).toBe(1);
     expect([...ids('CompletedByTheClient')]).not.toEqual([...ids('OutlivesItsToken')]);
     expect(written).toHaveLength(4);
+  });
+
+  it('writes an ended line for a subscription refused over its bound after its subscribed line, so that none looks open for ever', async () => {
+    const token = await graph.token({ scopes: ['incidents:read'] });
+    let refusal: unknown;
+    const lines = await auditedLines(
+      'refused-subscription',
+      async (url) => {
+        const client = createWebSocketClient({ url: url.replace('http:', 'ws:'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
+        try {
+          client.subscribe({ query: 'subscription Kept { incidentChanged { id } }' }, { next: () => undefined, error: () => undefined, complete: () => undefined });
+          refusal = await new Promise((resolve) => client.subscribe({ query: 'subscription OverTheBound { incidentChanged { id } }' }, { next: () => undefined, error: resolve, complete: () => resolve(undefined) }));
+        } finally {
+          await client.dispose();
+        }
+      },
+      { CLIENT_POLICIES: JSON.stringify({ user: { subscriptions: { perCaller: 1 } } }) },
+    );
+
+    expect((refusal as Array<{ extensions: { code: string } }>)[0].extensions.code).toBe('SUBSCRIPTION_LIMIT_EXCEEDED');
+    const overTheBound = lines.map((line) => JSON.parse(line) as AuditRecord).filter((record) => record.operationName === 'OverTheBound');
+    expect(overTheBound.map(({ outcome, endReason }) => ({ outcome, endReason }))).toEqual([
+      { outcome: 'subscribed', endReason: undefined },
+      { outcome: 'ended', endReason: 'refused: At most 1 subscriptions per user caller; end one first' },
+    ]);
   });
 });

@@ -110,6 +110,16 @@ export class SubscriptionHub {
    * whose subgraph cannot resolve events.
    */
   register(operation: OperationRequest, lastEventId?: string): ActiveSubscription {
+    try {
+      return this.admit(operation, lastEventId);
+    } catch (error) {
+      // The pipeline reported the subscription started once it passed its checks; a refusal here is its end.
+      this.options.pipeline.reportSubscriptionEnd(operation, `refused: ${error instanceof Error ? error.message : String(error)}`);
+      throw error;
+    }
+  }
+
+  private admit(operation: OperationRequest, lastEventId: string | undefined): ActiveSubscription {
     if (this.closed) throw refusal('The gateway is shutting down; subscribe again to another replica', 'SERVICE_UNAVAILABLE', { status: 503 });
     const principal = operation.principal;
     const limits = this.limitsOf(principal.kind);
