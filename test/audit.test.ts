@@ -105,7 +105,7 @@ describe('the audit trail (AUDIT_LOG=<file>)', () => {
     for (const part of [forged, header, payload, 'AAAAAAAA']) expect(lines[0]).not.toContain(part);
   });
 
-  it('writes a subscribed line when a subscription starts and an ended line, with why, when it ends', async () => {
+  it('writes a subscribed line when a subscription starts and an ended line, with why, when it ends, over WebSocket and event streams', async () => {
     const file = join(dataDir, 'subscriptions.log');
     const records = () => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as AuditRecord) : []);
     const lasting = await graph.token({ scopes: ['incidents:read'] });
@@ -120,9 +120,15 @@ describe('the audit trail (AUDIT_LOG=<file>)', () => {
       try {
         const complete = subscribe(url, lasting, 'CompletedByTheClient');
         subscribe(url, shortLived, 'OutlivesItsToken');
-        await eventually(() => records().filter((record) => record.outcome === 'subscribed').length === 2);
+        const eventStream = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${lasting}` },
+          body: JSON.stringify({ query: 'subscription LeftByTheClient { incidentChanged { id } }' }),
+        });
+        await eventually(() => records().filter((record) => record.outcome === 'subscribed').length === 3);
         complete();
-        await eventually(() => records().filter((record) => record.outcome === 'ended').length === 2, 15_000);
+        await eventStream.body!.cancel();
+        await eventually(() => records().filter((record) => record.outcome === 'ended').length === 3, 15_000);
       } finally {
         for (const connection of connections) await connection.dispose();
       }
@@ -138,12 +144,17 @@ describe('the audit trail (AUDIT_LOG=<file>)', () => {
       { outcome: 'subscribed', endReason: undefined, sub: 'usr-acme-00002', tenant: 'acme' },
       { outcome: 'ended', endReason: 'token expired', sub: 'usr-acme-00002', tenant: 'acme' },
     ]);
+    expect(lifeOf('LeftByTheClient')).toEqual([
+      { outcome: 'subscribed', endReason: undefined, sub: 'usr-acme-00001', tenant: 'acme' },
+      { outcome: 'ended', endReason: 'completed by the client', sub: 'usr-acme-00001', tenant: 'acme' },
+    ]);
     // A subscription's two lines share its request id; each subscription has its own.
     const ids = (operationName: string) => new Set(written.filter((record) => record.operationName === operationName).map((record) => record.requestId));
     expect(ids('CompletedByTheClient').size).toBe(1);
     expect(ids('OutlivesItsToken').size).toBe(1);
-    expect([...ids('CompletedByTheClient')]).not.toEqual([...ids('OutlivesItsToken')]);
-    expect(written).toHaveLength(4);
+    expect(ids('LeftByTheClient').size).toBe(1);
+    expect(new Set(written.map((record) => record.requestId)).size).toBe(3);
+    expect(written).toHaveLength(6);
   });
 
   it('writes an ended line for a subscription refused over its bound after its subscribed line, so that none looks open for ever', async () => {

@@ -6,6 +6,7 @@ import { httpFactsOf } from '../pipeline/errors';
 import { carriesBody, readBody } from '../pipeline/http-server';
 import { searchCarriesParams } from '../pipeline/graphql-params';
 import type { HttpExchange } from '../pipeline/plugin';
+import type { ActiveSubscription } from './hub';
 import { openOperation, resultsOf, type TransportOptions } from './transport';
 
 /** What one event stream carries from its request to its answer. */
@@ -16,6 +17,8 @@ interface StreamContext {
   eventIds: Array<string | undefined>;
   /** Releases the caller's connection count when the stream ends. */
   release?: () => void;
+  /** The stream's subscription, ended with the stream. */
+  subscription?: ActiveSubscription;
 }
 
 /**
@@ -51,6 +54,7 @@ export function createEventStreamTransport(options: TransportOptions & { maxBody
         const message = error instanceof Error ? error.message : 'refused';
         return [JSON.stringify({ errors: [{ message, extensions: { code: 'SUBSCRIPTION_LIMIT_EXCEEDED' } }] }), { status: httpFactsOf(error)?.status ?? 429, statusText: 'Refused', headers: { 'content-type': 'application/json; charset=utf-8' } }];
       }
+      context.subscription = opened.subscription;
       return resultsOf(opened.subscription, (delivery) => context.eventIds.push(delivery.eventId));
     },
   });
@@ -111,6 +115,10 @@ export function createEventStreamTransport(options: TransportOptions & { maxBody
         }
       } finally {
         open.delete(response);
+        // graphql-sse returns an operation's iterator, when its stream ends, only if it looks like a generator,
+        // which this one is not: ended here, the subscription would otherwise stay registered, its events
+        // gathered for a stream nobody reads. When the hub ended it first, its own reason stands.
+        context.subscription?.end('completed by the client');
         context.release?.();
         response.end();
       }
