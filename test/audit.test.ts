@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createClient as createWebSocketClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { generateDemoData } from '../demo-data';
 import type { AuditRecord } from '../gateway/src/audit';
 import type { Gateway } from '../gateway/src/server';
-import { createClient as createWebSocketClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { postGraphQL, startGraph, type Graph, type GraphQLResponse } from './support/graph';
 import { eventually } from './support/raw-http';
 
@@ -47,6 +47,15 @@ async function auditedLines(name: string, send: (url: string) => Promise<void>, 
   }
   return readFileSync(file, 'utf8').split('\n').filter((line) => line !== '');
 }
+
+/** The records auditedLines(name) has written so far (the sink writes every 50 ms), while its gateway runs. */
+function recordsSoFar(name: string): AuditRecord[] {
+  const file = join(dataDir, `${name}.log`);
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as AuditRecord) : [];
+}
+
+/** A WebSocket subscription's handlers for a test that reads the audit trail, not the events. */
+const IGNORED = { next: () => undefined, error: () => undefined, complete: () => undefined };
 
 describe('the audit trail (AUDIT_LOG=<file>)', () => {
   it('writes one JSON line per operation: who, what, which sensitive fields were read and which denied, never a token or a variable', async () => {
@@ -106,15 +115,14 @@ describe('the audit trail (AUDIT_LOG=<file>)', () => {
   });
 
   it('writes a subscribed line when a subscription starts and an ended line, with why, when it ends, over WebSocket and event streams', async () => {
-    const file = join(dataDir, 'subscriptions.log');
-    const records = () => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as AuditRecord) : []);
+    const records = () => recordsSoFar('subscriptions');
     const lasting = await graph.token({ scopes: ['incidents:read'] });
     const shortLived = await graph.token({ sub: 'usr-acme-00002', scopes: ['incidents:read'], expiresIn: '2s' });
     const connections: Array<{ dispose(): unknown }> = [];
     const subscribe = (url: string, token: string, operationName: string) => {
       const client = createWebSocketClient({ url: url.replace('http:', 'ws:'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
       connections.push(client);
-      return client.subscribe({ query: `subscription ${operationName} { incidentChanged { id } }`, operationName }, { next: () => undefined, error: () => undefined, complete: () => undefined });
+      return client.subscribe({ query: `subscription ${operationName} { incidentChanged { id } }`, operationName }, IGNORED);
     };
     const lines = await auditedLines('subscriptions', async (url) => {
       try {
@@ -165,7 +173,9 @@ describe('the audit trail (AUDIT_LOG=<file>)', () => {
       async (url) => {
         const client = createWebSocketClient({ url: url.replace('http:', 'ws:'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
         try {
-          client.subscribe({ query: 'subscription Kept { incidentChanged { id } }' }, { next: () => undefined, error: () => undefined, complete: () => undefined });
+          client.subscribe({ query: 'subscription Kept { incidentChanged { id } }' }, IGNORED);
+          // Registered by the time its line is written: the second one then finds the bound taken.
+          await eventually(() => recordsSoFar('refused-subscription').some((record) => record.operationName === 'Kept'));
           refusal = await new Promise((resolve) => client.subscribe({ query: 'subscription OverTheBound { incidentChanged { id } }' }, { next: () => undefined, error: resolve, complete: () => resolve(undefined) }));
         } finally {
           await client.dispose();
