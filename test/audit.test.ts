@@ -191,4 +191,27 @@ describe('the audit trail (AUDIT_LOG=<file>)', () => {
       { outcome: 'ended', endReason: 'refused: At most 1 subscriptions per user caller; end one first' },
     ]);
   });
+
+  it('writes ended with the shutdown as the reason for the subscriptions open when the gateway stops', async () => {
+    const token = await graph.token({ scopes: ['incidents:read'] });
+    let webSocket: ReturnType<typeof createWebSocketClient> | undefined;
+    const lines = await auditedLines('shutdown', async (url) => {
+      webSocket = createWebSocketClient({ url: url.replace('http:', 'ws:'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
+      webSocket.subscribe({ query: 'subscription OpenOverWebSocket { incidentChanged { id } }' }, IGNORED);
+      const eventStream = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: 'subscription OpenOverEventStream { incidentChanged { id } }' }),
+      });
+      eventStream.body!.getReader().read().catch(() => undefined);
+      await eventually(() => recordsSoFar('shutdown').filter((record) => record.outcome === 'subscribed').length === 2);
+    });
+    await webSocket?.dispose();
+
+    const ends = lines.map((line) => JSON.parse(line) as AuditRecord).filter((record) => record.outcome === 'ended');
+    expect(ends.map(({ operationName, endReason }) => ({ operationName, endReason })).sort((a, b) => a.operationName!.localeCompare(b.operationName!))).toEqual([
+      { operationName: 'OpenOverEventStream', endReason: 'gateway shutting down' },
+      { operationName: 'OpenOverWebSocket', endReason: 'gateway shutting down' },
+    ]);
+  });
 });
