@@ -349,7 +349,7 @@ describe('subscriptions over Server-Sent Events (graphql-sse, distinct connectio
     expect((await openEventStream(colleague, bounded.url)).status).toBe(200);
 
     await first.body!.cancel();
-    // The gateway counts the stream closed once it sees the request close, a moment after the client does.
+    // The gateway counts the stream closed once it sees its connection close, a moment after the client does.
     let reopened = await openEventStream(writer, bounded.url);
     for (const deadline = Date.now() + 5000; reopened.status === 429 && Date.now() < deadline; reopened = await openEventStream(writer, bounded.url)) {
       await reopened.body!.cancel();
