@@ -56,6 +56,39 @@ function webSocketClient(connectionParams: Record<string, unknown>, url = graph.
   return client;
 }
 
+/**
+ * Opens a WebSocket connection and resolves once the gateway acknowledged its connection_init; rejects with the
+ * close event when the gateway closes it instead.
+ */
+function connectWebSocket(token: string, url = graph.url): Promise<WebSocketClient> {
+  const client = createWebSocketClient({
+    url: url.replace('http:', 'ws:'),
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${token}` },
+    retryAttempts: 0,
+    lazy: false,
+    onNonLazyError: () => undefined,
+  });
+  clients.push(client);
+  return new Promise((resolve, reject) => {
+    client.on('connected', () => resolve(client));
+    client.on('closed', reject);
+  });
+}
+
+/** Connects, trying again for a few seconds while the gateway refuses with 4429. */
+async function eventuallyConnects(token: string, url: string): Promise<WebSocketClient> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    try {
+      return await connectWebSocket(token, url);
+    } catch (closed) {
+      if ((closed as { code?: number }).code !== 4429 || Date.now() > deadline) throw closed;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
 /** Subscribes and records what arrives, until `until` holds or the time is up. */
 function record(subscribe: (sink: { next(value: Payload): void; error(error: unknown): void; complete(): void }) => () => void) {
   const received: Payload[] = [];
@@ -207,6 +240,27 @@ describe('subscriptions over WebSocket (graphql-transport-ws)', () => {
     for (const subscription of subscriptions) subscription.stop();
   });
 
+  it("bounds a caller's connections: one over the bound is closed with 4429 and says what to do; others of the tenant still connect; closing one frees a place", async () => {
+    const bounded = await graph.startGateway({ CLIENT_POLICIES: JSON.stringify({ user: { subscriptions: { connectionsPerCaller: 2 } } }) });
+    const first = await connectWebSocket(writer, bounded.url);
+    await connectWebSocket(writer, bounded.url);
+    await expect(connectWebSocket(writer, bounded.url)).rejects.toMatchObject({ code: 4429, reason: 'At most 2 connections per user caller; close one first' });
+
+    const colleague = await graph.token({ sub: 'usr-acme-00002', scopes: ALL });
+    await connectWebSocket(colleague, bounded.url);
+
+    await first.dispose();
+    // The gateway counts the connection closed once it sees the socket close, a moment after the client does.
+    await eventuallyConnects(writer, bounded.url);
+  });
+
+  it('bounds a partner to 2 connections by default', async () => {
+    const partner = await graph.token({ kind: 'partner', sub: 'partner-x-feed', clientId: 'partner-x', scopes: ['incidents:read'] });
+    await connectWebSocket(partner);
+    await connectWebSocket(partner);
+    await expect(connectWebSocket(partner)).rejects.toMatchObject({ code: 4429, reason: 'At most 2 connections per partner caller; close one first' });
+  });
+
   it('delivers an event with the fields of a subgraph that is down as null and DOWNSTREAM_SERVICE_ERROR', async () => {
     const events = record((sink) => webSocketClient({ authorization: `Bearer ${writer}` }).subscribe({ query: CHANGES }, sink));
     await settle();
@@ -279,6 +333,30 @@ describe('subscriptions over Server-Sent Events (graphql-sse, distinct connectio
     const body = (await response.json()) as Payload;
     expect(body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
   });
+
+  it("bounds a caller's event streams: one over the bound is refused with 429 and a code; others of the tenant still open one; closing one frees a place", async () => {
+    const bounded = await graph.startGateway({ CLIENT_POLICIES: JSON.stringify({ user: { subscriptions: { connectionsPerCaller: 2 } } }) });
+    const first = await openEventStream(writer, bounded.url);
+    const second = await openEventStream(writer, bounded.url);
+    expect([first.status, second.status]).toEqual([200, 200]);
+
+    const refused = await openEventStream(writer, bounded.url);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(((await refused.json()) as Payload).errors).toEqual([{ message: 'At most 2 connections per user caller; close one first', extensions: { code: 'SUBSCRIPTION_LIMIT_EXCEEDED' } }]);
+
+    const colleague = await graph.token({ sub: 'usr-acme-00002', scopes: ALL });
+    expect((await openEventStream(colleague, bounded.url)).status).toBe(200);
+
+    await first.body!.cancel();
+    // The gateway counts the stream closed once it sees its connection close, a moment after the client does.
+    let reopened = await openEventStream(writer, bounded.url);
+    for (const deadline = Date.now() + 5000; reopened.status === 429 && Date.now() < deadline; reopened = await openEventStream(writer, bounded.url)) {
+      await reopened.body!.cancel();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(reopened.status).toBe(200);
+  });
 });
 
 describe('partners', () => {
@@ -333,6 +411,17 @@ describe("Apollo Client's GraphQLWsLink", () => {
     events.stop();
   });
 });
+
+/** Opens an event stream of incident changes (POST, Accept: text/event-stream); cancelled after the test. */
+async function openEventStream(token: string, url: string): Promise<Response> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: 'subscription { incidentChanged { id } }' }),
+  });
+  clients.push({ dispose: () => response.body?.cancel().catch(() => undefined) });
+  return response;
+}
 
 async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, done: (text: string) => boolean, timeoutMs = 5000): Promise<string> {
   const decoder = new TextDecoder();

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { natsServerOptions } from '../../lib/nats-url';
@@ -154,3 +155,64 @@ describeWithNats(`${suite}: backpressure`, () => {
     expect(readyz.checks.backlog).toMatch(/^[4-9] of 3$/);
   });
 });
+
+describeWithNats(`${suite}: a full stream`, () => {
+  const small = settings && { ...settings, stream: `${settings.stream}_FULL`, subjectPrefix: `${settings.subjectPrefix}-full` };
+  let graph: Graph;
+  let ingest: StartedIngest;
+
+  beforeAll(async () => {
+    // No subgraph consumes this stream, and it holds 2 events: the third finds it full.
+    graph = await startGraph({ demoDataScale: 0 });
+    ingest = await startIngest(graph, natsEnv(small!, { INGEST_STREAM_MAX_MESSAGES: '2' }));
+    await eventually(() => fetch(`${ingest.origin}/readyz`).then((r) => r.status), (status) => status === 200, 'the intake is connected');
+  });
+
+  afterAll(async () => {
+    await ingest?.close();
+    await graph?.close();
+    await deleteTestStreams(small);
+  });
+
+  it('answers 429 BACKPRESSURE with Retry-After once the stream holds INGEST_STREAM_MAX_MESSAGES events', async () => {
+    const token = await ingestToken(graph);
+    const [device] = sampleEvents(5001);
+    const numbered = (n: number) => ({ ...device, metadata: { uid: `full-${n}` } });
+    expect((await postEvents(ingest.eventsUrl, token, [numbered(1), numbered(2)])).body).toEqual({ accepted: 2, rejected: [] });
+    const refused = await postEvents(ingest.eventsUrl, token, [numbered(3)]);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('5');
+    expect(refused.body).toEqual({ error: { code: 'BACKPRESSURE', message: 'the event stream is full; send the batch again after 5 s' } });
+  });
+});
+
+describe('ingest over NATS JetStream: NATS cannot be reached', () => {
+  let graph: Graph;
+  let ingest: StartedIngest;
+
+  beforeAll(async () => {
+    graph = await startGraph({ demoDataScale: 0 });
+    ingest = await startIngest(graph, { NATS_URL: `nats://127.0.0.1:${await closedLoopbackPort()}` });
+  });
+
+  afterAll(async () => {
+    await ingest?.close();
+    await graph?.close();
+  });
+
+  it('answers 503 NATS_UNAVAILABLE with Retry-After', async () => {
+    const response = await postEvents(ingest.eventsUrl, await ingestToken(graph), sampleLines(5001));
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('5');
+    expect(response.body).toEqual({ error: { code: 'NATS_UNAVAILABLE', message: 'the event stream is not reachable yet; send the batch again later' } });
+  });
+});
+
+/** A loopback port nothing listens on: one the system gave out a moment ago and that was closed again. */
+async function closedLoopbackPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

@@ -6,6 +6,7 @@ import { httpFactsOf } from '../pipeline/errors';
 import { carriesBody, readBody } from '../pipeline/http-server';
 import { searchCarriesParams } from '../pipeline/graphql-params';
 import type { HttpExchange } from '../pipeline/plugin';
+import type { ActiveSubscription } from './hub';
 import { openOperation, resultsOf, type TransportOptions } from './transport';
 
 /** What one event stream carries from its request to its answer. */
@@ -16,6 +17,8 @@ interface StreamContext {
   eventIds: Array<string | undefined>;
   /** Releases the caller's connection count when the stream ends. */
   release?: () => void;
+  /** The stream's subscription, ended with the stream. */
+  subscription?: ActiveSubscription;
 }
 
 /**
@@ -51,6 +54,7 @@ export function createEventStreamTransport(options: TransportOptions & { maxBody
         const message = error instanceof Error ? error.message : 'refused';
         return [JSON.stringify({ errors: [{ message, extensions: { code: 'SUBSCRIPTION_LIMIT_EXCEEDED' } }] }), { status: httpFactsOf(error)?.status ?? 429, statusText: 'Refused', headers: { 'content-type': 'application/json; charset=utf-8' } }];
       }
+      context.subscription = opened.subscription;
       return resultsOf(opened.subscription, (delivery) => context.eventIds.push(delivery.eventId));
     },
   });
@@ -102,14 +106,19 @@ export function createEventStreamTransport(options: TransportOptions & { maxBody
       open.add(response);
       const messages = answer[Symbol.asyncIterator]();
       // The client went away: the iteration's end ends the subscription (and completes graphql-sse's stream).
-      request.once('close', () => void messages.return?.());
+      // The response's close, not the request's: a request whose body was read has already emitted its own.
+      response.once('close', () => void messages.return?.());
       try {
         for (let next = await messages.next(); !next.done; next = await messages.next()) {
           const message = next.value.startsWith('event: next') ? withId(next.value, context.eventIds.shift()) : next.value;
-          if (!response.write(message)) await new Promise((resolve) => response.once('drain', resolve));
+          if (!response.write(message)) await drainedOrClosed(response);
         }
       } finally {
         open.delete(response);
+        // graphql-sse returns an operation's iterator, when its stream ends, only if it looks like a generator,
+        // which this one is not: ended here, the subscription would otherwise stay registered, its events
+        // gathered for a stream nobody reads. When the hub ended it first, its own reason stands.
+        context.subscription?.end('completed by the client');
         context.release?.();
         response.end();
       }
@@ -121,6 +130,19 @@ export function createEventStreamTransport(options: TransportOptions & { maxBody
       open.clear();
     },
   };
+}
+
+/** Waits until a full response can take more, or its client went away (then it never drains). */
+function drainedOrClosed(response: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.on('drain', done);
+    response.on('close', done);
+  });
 }
 
 /** An SSE message with the change event's id, which a reconnecting client sends back as Last-Event-ID. */

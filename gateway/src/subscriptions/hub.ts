@@ -110,6 +110,16 @@ export class SubscriptionHub {
    * whose subgraph cannot resolve events.
    */
   register(operation: OperationRequest, lastEventId?: string): ActiveSubscription {
+    try {
+      return this.admit(operation, lastEventId);
+    } catch (error) {
+      // The pipeline reported the subscription started once it passed its checks; a refusal here is its end.
+      this.options.pipeline.reportSubscriptionEnd(operation, `refused: ${error instanceof Error ? error.message : String(error)}`);
+      throw error;
+    }
+  }
+
+  private admit(operation: OperationRequest, lastEventId: string | undefined): ActiveSubscription {
     if (this.closed) throw refusal('The gateway is shutting down; subscribe again to another replica', 'SERVICE_UNAVAILABLE', { status: 503 });
     const principal = operation.principal;
     const limits = this.limitsOf(principal.kind);
@@ -139,7 +149,15 @@ export class SubscriptionHub {
     return count;
   }
 
-  /** Ends every subscription (the transports then close their connections so that clients reconnect elsewhere). */
+  /**
+   * Refuses new subscriptions. The transports then close their connections (so that clients reconnect elsewhere),
+   * which ends subscriptions as a client leaving would: from now on each end is reported as the shutdown's.
+   */
+  beginClose(): void {
+    this.closed = true;
+  }
+
+  /** Ends every subscription still open, and stops hearing change events. */
   async close(): Promise<void> {
     this.closed = true;
     for (const group of [...this.groups.values()]) for (const subscriber of [...group.subscribers]) this.end(subscriber, 'gateway shutting down');
@@ -302,7 +320,7 @@ export class SubscriptionHub {
     if (remaining <= 0) this.perCaller.delete(caller);
     else this.perCaller.set(caller, remaining);
     this.options.onActiveChange?.(subscriber.operation.principal.kind, -1);
-    this.options.pipeline.reportSubscriptionEnd(subscriber.operation, reason);
+    this.options.pipeline.reportSubscriptionEnd(subscriber.operation, this.closed ? 'gateway shutting down' : reason);
   }
 
   private groupOf(operation: OperationRequest): Group {

@@ -56,6 +56,7 @@ export function useSubscriptions(options: SubscriptionsOptions): GatewayPlugin {
     onUpgrade: (request, socket, head) => webSockets?.handleUpgrade(request, socket, head) ?? false,
     async close() {
       // Connections first (clients reconnect elsewhere), then the subscriptions and the change source.
+      hub?.beginClose();
       eventStreams?.close();
       await webSockets?.close();
       await hub?.close();
