@@ -1,0 +1,44 @@
+import type { Document } from './store';
+
+/**
+ * A deep copy of what a document holds (objects, arrays, dates, primitives): other objects become plain objects
+ * of their own enumerable fields. Not structuredClone: that builds its copies in Node's own realm, so under a VM
+ * context (Jest) a copied date failed `instanceof Date` in the code that read it.
+ */
+export function cloneDocument<V>(value: V): V {
+  if (typeof value !== 'object' || value === null) return value;
+  if (value instanceof Date) return new Date(value.getTime()) as V;
+  if (Array.isArray(value)) return value.map(cloneDocument) as V;
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) setField(copy, key, cloneDocument((value as Record<string, unknown>)[key]));
+  return copy as V;
+}
+
+/**
+ * A copy of the fields of `doc` that an inclusion projection of top-level fields names (each 1 or true), made
+ * while copying so that the fields left out are never copied; with `_id` after them when the document has one, as
+ * mingo's projection gives. Undefined for any other projection (dotted paths, exclusions, operators, `_id`
+ * named), which mingo must apply.
+ */
+export function projectedCopy<T extends Document>(doc: T, fields: readonly string[]): T {
+  const copy: Record<string, unknown> = {};
+  for (const field of fields) {
+    const value = Object.hasOwn(doc, field) ? doc[field] : undefined;
+    if (value !== undefined) setField(copy, field, cloneDocument(value));
+  }
+  if (Object.hasOwn(doc, '_id')) copy._id = cloneDocument(doc._id);
+  return copy as T;
+}
+
+/** The fields an inclusion projection names, when projectedCopy can apply it; undefined when mingo must. */
+export function includedFields(projection: Record<string, unknown>): string[] | undefined {
+  const fields = Object.keys(projection);
+  const simple = fields.every((field) => (projection[field] === 1 || projection[field] === true) && field !== '_id' && field !== '__proto__' && !field.includes('.') && !field.startsWith('$'));
+  return simple ? fields : undefined;
+}
+
+/** An own field even when named __proto__, which plain assignment would take for the prototype. */
+function setField(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}
