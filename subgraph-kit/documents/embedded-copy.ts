@@ -15,26 +15,32 @@ export function cloneDocument<V>(value: V): V {
 }
 
 /**
- * A copy of the fields of `doc` that an inclusion projection of top-level fields names (each 1 or true), made
- * while copying so that the fields left out are never copied; with `_id` after them when the document has one, as
- * mingo's projection gives. Undefined for any other projection (dotted paths, exclusions, operators, `_id`
- * named), which mingo must apply.
+ * A copy of the fields of `doc` that an inclusion projection names (see includedFields), made while copying so
+ * that the fields left out are never copied; with `_id` after them when the document has one, as mingo's
+ * projection gives.
  */
 export function projectedCopy<T extends Document>(doc: T, fields: readonly string[]): T {
   const copy: Record<string, unknown> = {};
   for (const field of fields) {
     const value = Object.hasOwn(doc, field) ? doc[field] : undefined;
-    if (value !== undefined) setField(copy, field, cloneDocument(value));
+    if (value !== undefined) copy[field] = cloneDocument(value);
   }
   if (Object.hasOwn(doc, '_id')) copy._id = cloneDocument(doc._id);
   return copy as T;
 }
 
-/** The fields an inclusion projection names, when projectedCopy can apply it; undefined when mingo must. */
+/** Names a plain object inherits: mingo's projection merges into what the name inherits, which is not copied here. */
+const INHERITED_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/**
+ * The fields of an inclusion projection of top-level fields (each 1 or true), which projectedCopy applies, in
+ * the order mingo's projection adds them (sorted); undefined for any other projection (dotted paths, exclusions, operators, `_id` or an inherited name named),
+ * which mingo must apply.
+ */
 export function includedFields(projection: Record<string, unknown>): string[] | undefined {
   const fields = Object.keys(projection);
-  const simple = fields.every((field) => (projection[field] === 1 || projection[field] === true) && field !== '_id' && field !== '__proto__' && !field.includes('.') && !field.startsWith('$'));
-  return simple ? fields : undefined;
+  const simple = fields.every((field) => (projection[field] === 1 || projection[field] === true) && field !== '_id' && !INHERITED_NAMES.has(field) && !field.includes('.') && !field.startsWith('$'));
+  return simple ? fields.sort() : undefined;
 }
 
 /** An own field even when named __proto__, which plain assignment would take for the prototype. */
