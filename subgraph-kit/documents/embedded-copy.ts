@@ -6,12 +6,21 @@ import type { Document } from './store';
  * context (Jest) a copied date failed `instanceof Date` in the code that read it.
  */
 export function cloneDocument<V>(value: V): V {
+  return copyOf(value) as V;
+}
+
+function copyOf(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return value;
-  if (value instanceof Date) return new Date(value.getTime()) as V;
-  if (Array.isArray(value)) return value.map(cloneDocument) as V;
+  if (value instanceof Date) return new Date(value.getTime());
+  if (Array.isArray(value)) return value.map(copyOf);
   const copy: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) setField(copy, key, cloneDocument((value as Record<string, unknown>)[key]));
-  return copy as V;
+  const keys = Object.keys(value);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    const field = (value as Record<string, unknown>)[key];
+    setField(copy, key, typeof field === 'object' && field !== null ? copyOf(field) : field);
+  }
+  return copy;
 }
 
 /**

@@ -24,8 +24,19 @@ export function matcherOf(filter: Document): DocumentMatcher {
     predicate = readQuery(filter, new FilterReading(true))!;
     compiledShapes.set(reading.shape, predicate);
   }
-  const { values } = reading;
-  return { test: (doc) => predicate(doc, values) };
+  return new BoundShape(predicate, reading.values);
+}
+
+/** A compiled shape with one filter's values. */
+class BoundShape implements DocumentMatcher {
+  constructor(
+    private readonly predicate: Predicate,
+    private readonly values: readonly unknown[],
+  ) {}
+
+  test(doc: Document): boolean {
+    return this.predicate(doc, this.values);
+  }
 }
 
 /** Sorts, skips, limits and projects as mingo does, for every read: building a Query copies mingo's tables of operators. */
