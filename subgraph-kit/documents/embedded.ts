@@ -30,11 +30,13 @@ import {
 
 /**
  * The embedded document store: MongoDB semantics (filters, sort, projection, pipelines, update operators)
- * evaluated by mingo over documents held in memory. It exists because no MongoDB server runs on the
- * machines this project is developed on; the same subgraph code runs on MongoDB through the driver.
- * Documents are cloned on the way in and out, so callers can never alias stored state. It keeps equality
- * indexes on every field named by a declared index: a filter's equality and $in conditions on those fields
- * pick the candidate documents, and mingo evaluates the whole filter over the candidates only. Each declared
+ * evaluated by mingo over documents held in memory; the filters the subgraphs send are compiled once per shape
+ * into predicates that answer as mingo does (embedded-filter.ts). It exists because no MongoDB server runs on
+ * the machines this project is developed on; the same subgraph code runs on MongoDB through the driver.
+ * Documents are copied on the way in and out (only the projected fields of a projected read), so callers can
+ * never alias stored state. It keeps equality indexes on every field named by a declared index: a filter's
+ * equality and $in conditions on those fields pick the candidate documents, and the whole filter is evaluated
+ * over the candidates only. Each declared
  * index is also kept in order, as MongoDB keeps it: a sorted find reads the index spans its filter bounds in
  * sort order and stops once it has its page, and a count whose filter the bounds say exactly is counted from
  * the spans without looking at a document.
@@ -309,7 +311,7 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
   }
 
   /**
-   * What mingo evaluates a filter over: the documents the equality indexes allow, counted in the stats. A copy
+   * What a filter is evaluated over: the documents the equality indexes allow, counted in the stats. A copy
    * when it is the whole collection, so that a scan that pauses is not handed documents inserted meanwhile.
    */
   private candidates(filter: Document): readonly T[] {
