@@ -43,13 +43,14 @@ const INHERITED_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype));
 
 /**
  * The fields of an inclusion projection of top-level fields (each 1 or true), which projectedCopy applies, in
- * the order mingo's projection adds them (sorted); undefined for any other projection (dotted paths, exclusions, operators, `_id` or an inherited name named),
- * which mingo must apply.
+ * the order mingo's projection adds them (sorted); undefined for any other projection (dotted paths,
+ * exclusions, operators, `_id` or an inherited name named), which mingo must apply.
  */
 export function includedFields(projection: Record<string, unknown>): string[] | undefined {
   const fields = Object.keys(projection);
-  const simple = fields.every((field) => (projection[field] === 1 || projection[field] === true) && field !== '_id' && !INHERITED_NAMES.has(field) && !field.includes('.') && !field.startsWith('$'));
-  return simple ? fields.sort() : undefined;
+  const included = (field: string) => projection[field] === 1 || projection[field] === true;
+  const topLevel = (field: string) => field !== '_id' && !INHERITED_NAMES.has(field) && !field.includes('.') && !field.startsWith('$');
+  return fields.every((field) => included(field) && topLevel(field)) ? fields.sort() : undefined;
 }
 
 /** An own field even when named __proto__, which plain assignment would take for the prototype. */
