@@ -12,7 +12,7 @@ const NONE: ReadonlySet<never> = new Set();
 
 /**
  * Equality (hash) indexes over field paths of one collection's documents. They only narrow: `candidates`
- * returns every document that the equality conditions of a filter allow, in insertion order, and mingo still
+ * returns every document that the equality conditions of a filter allow, in insertion order, and the store still
  * evaluates the whole filter over those. A document an index leaves out can never match; one it keeps may not.
  * Stored documents are never changed in place (an update replaces the object), so a document's index keys
  * are the same when it is removed as when it was added.

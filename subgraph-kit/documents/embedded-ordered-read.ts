@@ -1,7 +1,7 @@
-import { Query } from 'mingo';
 import type { StoreStats } from '../store-observer';
 import { compareKeys, keyAt } from './embedded-key';
 import type { Entry, Span } from './embedded-ordered-index';
+import { UNFILTERED, type DocumentMatcher } from './embedded-filter';
 import type { OrderedKey, SortedScan } from './embedded-plan';
 import type { Document, SortSpec } from './store';
 
@@ -12,7 +12,7 @@ const PAUSE_EVERY = 256;
 export const MOVED = Symbol('moved');
 
 export interface OrderedRead {
-  query: Query;
+  query: DocumentMatcher;
   sort: SortSpec;
   /** How many matching documents the read needs (skip + limit), in sort order. */
   wanted: number;
@@ -46,7 +46,7 @@ export async function readInIndexOrder<T extends Document>(scan: SortedScan<T>, 
     }
     // mingo orders arrays against other values by how the whole set compares.
     if (matching.some((doc) => scan.rest.some((segments) => keyAt(doc, segments) === undefined))) return false;
-    selected.push(...(new Query({}).find<T>(matching).sort(read.sort).all() as T[]));
+    selected.push(...(UNFILTERED.find<T>(matching).sort(read.sort).all() as T[]));
     return true;
   };
   let entriesRead = 0;

@@ -1,10 +1,12 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
-import { Query, aggregate } from 'mingo';
+import { Aggregator } from 'mingo';
 import { update as applyUpdate } from 'mingo/updater';
 import { QueryDeadlineExceededError, StoreUnavailableError } from '../store-errors';
 import { observeRoundTrip, type StoreObserver, type StoreStats } from '../store-observer';
 import { isOperatorCondition } from './embedded-condition';
+import { cloneDocument, includedFields, projectedCopy } from './embedded-copy';
+import { matcherOf, UNFILTERED, type DocumentMatcher } from './embedded-filter';
 import { EqualityIndexes } from './embedded-index';
 import { OrderedIndex } from './embedded-ordered-index';
 import { MOVED, readInIndexOrder, type OrderedRead } from './embedded-ordered-read';
@@ -28,11 +30,13 @@ import {
 
 /**
  * The embedded document store: MongoDB semantics (filters, sort, projection, pipelines, update operators)
- * evaluated by mingo over documents held in memory. It exists because no MongoDB server runs on the
- * machines this project is developed on; the same subgraph code runs on MongoDB through the driver.
- * Documents are cloned on the way in and out, so callers can never alias stored state. It keeps equality
- * indexes on every field named by a declared index: a filter's equality and $in conditions on those fields
- * pick the candidate documents, and mingo evaluates the whole filter over the candidates only. Each declared
+ * evaluated by mingo over documents held in memory; the filters the subgraphs send are compiled once per shape
+ * into predicates that answer as mingo does (embedded-filter.ts). It exists because no MongoDB server runs on
+ * the machines this project is developed on; the same subgraph code runs on MongoDB through the driver.
+ * Documents are copied on the way in and out (only the projected fields of a projected read), so callers can
+ * never alias stored state. It keeps equality indexes on every field named by a declared index: a filter's
+ * equality and $in conditions on those fields pick the candidate documents, and the whole filter is evaluated
+ * over the candidates only. Each declared
  * index is also kept in order, as MongoDB keeps it: a sorted find reads the index spans its filter bounds in
  * sort order and stops once it has its page, and a count whose filter the bounds say exactly is counted from
  * the spans without looking at a document.
@@ -134,7 +138,7 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
     return this.database.roundTrip('aggregate', async (deadline) => {
       const matches = leadingMatches(pipeline);
       const selected = await this.scan(matches.length > 0 ? { $and: matches } : {}, deadline);
-      return cloneDocument(aggregate(selected, pipeline.slice(matches.length)) as R[]);
+      return cloneDocument(runPipeline(selected, pipeline.slice(matches.length)) as R[]);
     });
   }
 
@@ -153,7 +157,7 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
 
   async findOneAndUpdate(filter: Filter<T>, update: UpdateFilter<T>): Promise<T | null> {
     return this.database.roundTrip('update', () => {
-      const query = new Query(filter as Document);
+      const query = matcherOf(filter as Document);
       const found = this.candidates(filter as Document).find((doc) => query.test(doc));
       if (!found) return null;
       const updated = cloneDocument(found);
@@ -167,7 +171,7 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
 
   async deleteMany(filter: Filter<T>): Promise<number> {
     return this.database.roundTrip('delete', () => {
-      const query = new Query(filter as Document);
+      const query = matcherOf(filter as Document);
       const deleted = new Set(this.candidates(filter as Document).filter((doc) => query.test(doc)));
       if (deleted.size === 0) return 0;
       this.documents = this.documents.filter((doc) => !deleted.has(doc));
@@ -189,7 +193,7 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
     if (operations.length === 0) return result;
     return this.database.roundTrip('bulkWrite', () => {
       for (const { updateOne } of operations) {
-        const query = new Query(updateOne.filter as Document);
+        const query = matcherOf(updateOne.filter as Document);
         const found = this.candidates(updateOne.filter as Document).find((doc) => query.test(doc));
         if (found) {
           const updated = updatedCopy(found, withoutSetOnInsert(updateOne.update));
@@ -237,23 +241,22 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
 
   private async select(filter: Filter<T>, options: FindOptions, deadline: Deadline): Promise<T[]> {
     const inOrder = options.sort && (await this.selectInIndexOrder(filter as Document, options as FindOptions & { sort: SortSpec }, deadline));
-    if (inOrder) {
-      const page = inOrder.slice(options.skip ?? 0, options.limit ? (options.skip ?? 0) + options.limit : undefined);
-      return cloneDocument(options.projection ? (new Query({}).find<T>(page, options.projection as never).all() as T[]) : page);
-    }
+    if (inOrder) return copiesOf(inOrder.slice(options.skip ?? 0, options.limit ? (options.skip ?? 0) + options.limit : undefined), options.projection);
     // Unsorted, the first matches in insertion order are the answer: the scan stops once it has them.
     const enough = options.sort || !options.limit ? Infinity : (options.skip ?? 0) + options.limit;
-    let cursor = new Query({}).find<T>(await this.scan(filter as Document, deadline, enough), options.projection as never);
+    const matched = await this.scan(filter as Document, deadline, enough);
+    if (!options.sort && !options.skip && !options.limit) return copiesOf(matched, options.projection);
+    let cursor = UNFILTERED.find<T>(matched);
     if (options.sort) cursor = cursor.sort(options.sort);
     if (options.skip) cursor = cursor.skip(options.skip);
     if (options.limit) cursor = cursor.limit(options.limit);
-    return cloneDocument(cursor.all() as T[]);
+    return copiesOf(cursor.all() as T[], options.projection);
   }
 
   /** The first skip + limit documents of a sorted find, read in the order of the ordered index that bounds the filter best; undefined when none serves. */
   private async selectInIndexOrder(filter: Document, options: FindOptions & { sort: SortSpec }, deadline: Deadline): Promise<T[] | undefined> {
     const read: OrderedRead = {
-      query: new Query(filter),
+      query: matcherOf(filter),
       sort: options.sort,
       wanted: options.limit ? (options.skip ?? 0) + options.limit : Infinity,
       stats: this.database.stats,
@@ -271,7 +274,7 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
   private async count(filter: Document, deadline: Deadline): Promise<number> {
     const scan = this.planner.countScan(filter);
     if (!scan || this.equalityIsNarrower(filter, scan.cost)) return (await this.scan(filter, deadline)).length;
-    const query = new Query(filter);
+    const query = matcherOf(filter);
     this.database.stats.documentsExamined += scan.index.unordered.size;
     const unordered = [...scan.index.unordered].filter((doc) => query.test(doc)).length;
     if (scan.exact) return unordered + entriesIn(scan.spans);
@@ -292,22 +295,23 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
    * (a turn of the event loop, a look at the deadline) between slices; up to `enough` of them.
    */
   private async scan(filter: Document, deadline: Deadline, enough = Infinity): Promise<T[]> {
-    return this.matching(this.candidates(filter), new Query(filter), deadline, enough);
+    return this.matching(this.candidates(filter), matcherOf(filter), deadline, enough);
   }
 
-  private async matching(candidates: readonly T[], query: Query, deadline: Deadline, enough = Infinity): Promise<T[]> {
+  private async matching(candidates: readonly T[], query: DocumentMatcher, deadline: Deadline, enough = Infinity): Promise<T[]> {
     const matched: T[] = [];
     for (let start = 0; start < candidates.length && matched.length < enough; start += SCAN_SLICE) {
       if (start > 0) await deadline.pause();
-      for (const doc of candidates.slice(start, start + SCAN_SLICE)) {
-        if (matched.length < enough && query.test(doc)) matched.push(doc);
+      const end = Math.min(start + SCAN_SLICE, candidates.length);
+      for (let position = start; position < end && matched.length < enough; position++) {
+        if (query.test(candidates[position])) matched.push(candidates[position]);
       }
     }
     return matched;
   }
 
   /**
-   * What mingo evaluates a filter over: the documents the equality indexes allow, counted in the stats. A copy
+   * What a filter is evaluated over: the documents the equality indexes allow, counted in the stats. A copy
    * when it is the whole collection, so that a scan that pauses is not handed documents inserted meanwhile.
    */
   private candidates(filter: Document): readonly T[] {
@@ -362,9 +366,17 @@ class EmbeddedCollection<T extends Document> implements DocumentCollection<T> {
   }
 }
 
+/**
+ * mingo's aggregate, less one of its costs: its `aggregate` function prepares its options twice, and the second
+ * time copies every table of operators twice over, on every call.
+ */
+function runPipeline(docs: readonly Document[], pipeline: Document[]): Document[] {
+  return new Aggregator(pipeline).run(docs as Document[]) as Document[];
+}
+
 /** A copy of the document with the update applied: update operators by mingo's updater, a pipeline by its aggregate. */
 function updatedCopy<T extends Document>(doc: T, update: Update<T>): T {
-  if (Array.isArray(update)) return cloneDocument(aggregate([cloneDocument(doc)], update)[0] as T);
+  if (Array.isArray(update)) return cloneDocument(runPipeline([cloneDocument(doc)], update)[0] as T);
   const copy = cloneDocument(doc);
   applyUpdate(copy, update as Document);
   return copy;
@@ -411,17 +423,14 @@ function indexKey(doc: Document, fields: string[]): string {
 }
 
 /**
- * A deep copy of what a document holds (objects, arrays, dates, primitives). Not structuredClone: that builds
- * its copies in Node's own realm, so under a VM context (Jest) a copied date failed `instanceof Date` in the
- * code that read it.
+ * Copies of documents a read returns, so that its caller never holds stored state: with a projection of top-level
+ * fields, only those fields are copied; any other projection is applied by mingo, then copied.
  */
-function cloneDocument<V>(value: V): V {
-  if (value instanceof Date) return new Date(value.getTime()) as V;
-  if (Array.isArray(value)) return value.map(cloneDocument) as V;
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, cloneDocument(field)])) as V;
-  }
-  return value;
+function copiesOf<T extends Document>(docs: readonly T[], projection: FindOptions['projection']): T[] {
+  if (!projection || Object.keys(projection).length === 0) return docs.map(cloneDocument);
+  const fields = includedFields(projection);
+  if (fields) return docs.map((doc) => projectedCopy(doc, fields));
+  return cloneDocument(UNFILTERED.find<T>(docs, projection as never).all() as T[]);
 }
 
 function valueAt(doc: Document, path: string): unknown {

@@ -175,6 +175,30 @@ function describeDocumentStoreContract(title: string, store: StoreUnderTest, ski
         first.tags.push('changed');
         expect(await things.findOne({ uid: 'acme-1' })).toMatchObject({ name: 'delta', tags: ['odd'] });
       });
+
+      test('returned documents are copies whatever the read: projected, sorted, aggregated, their dates too', async () => {
+        const [projected] = await things.find({ uid: 'acme-1' }, { projection: { tags: 1, at: 1 } });
+        const [sorted] = await things.find({ tenant: 'acme' }, { sort: { name: -1 }, limit: 1 });
+        const [grouped] = await things.aggregate<{ docs: Thing[] }>([{ $match: { uid: 'acme-1' } }, { $group: { _id: null, docs: { $push: '$$ROOT' } } }]);
+        for (const doc of [projected, sorted, grouped.docs[0]]) {
+          doc.tags.push('changed');
+          doc.at.setTime(0);
+          doc.checks?.push({ level: 0, state: 'CHANGED' });
+        }
+        expect(await things.findOne({ uid: 'acme-1' }, { projection: { tags: 1, at: 1, checks: 1 } })).toEqual({ tags: ['odd'], at: new Date(Date.UTC(2026, 0, 1)), checks: [{ level: 1, state: 'DONE' }] });
+        expect(await things.findOne({ uid: 'acme-6' }, { projection: { tags: 1, at: 1, checks: 1 } })).toEqual({ tags: ['even'], at: new Date(Date.UTC(2026, 0, 6)), checks: [{ level: 6, state: 'OPEN' }] });
+      });
+
+      test('a later write never changes a document already returned', async () => {
+        const [found] = await things.find({ uid: 'acme-1' });
+        const [projected] = await things.find({ uid: 'acme-1' }, { projection: { name: 1, tags: 1 } });
+        const updated = await things.findOneAndUpdate({ uid: 'acme-1' }, { $set: { name: 'changed' }, $push: { tags: 'changed' } } as unknown as UpdateFilter<Thing>);
+        expect(updated).toMatchObject({ name: 'changed', tags: ['odd', 'changed'] });
+        await things.findOneAndUpdate({ uid: 'acme-1' }, { $set: { name: 'changed again' } });
+        expect(found).toMatchObject({ name: 'delta', tags: ['odd'] });
+        expect(projected).toEqual({ name: 'delta', tags: ['odd'] });
+        expect(updated).toMatchObject({ name: 'changed', tags: ['odd', 'changed'] });
+      });
     });
 
     test('countDocuments counts what a filter matches', async () => {

@@ -7,8 +7,11 @@ import { EmbeddedDocumentDatabase, type Document, type DocumentCollection } from
  */
 
 const DOCUMENTS = 20_000;
-/** 500 values that match no document: mingo compares each document with every one, the cost of a heavy filter. */
-const HEAVY = { tag: { $in: Array.from({ length: 500 }, (_, i) => `none-${i}`) } };
+/**
+ * 20 patterns that match no document: each document is tested against every one, the cost of a heavy filter.
+ * (Not 500 plain values: the store finds those in a set, at the cost of one look-up a document.)
+ */
+const HEAVY = { tag: { $in: Array.from({ length: 20 }, (_, i) => new RegExp(`^none-${i}$`)) } };
 
 async function storeWith(queryTimeoutMs: number | undefined): Promise<{ database: EmbeddedDocumentDatabase; items: DocumentCollection<Document> }> {
   const database = new EmbeddedDocumentDatabase();
