@@ -56,6 +56,24 @@ describe('InFlight', () => {
     expect([a.n, b.n, joins()]).toEqual([1, 2, 0]);
   });
 
+  it('tells work of one group apart by its detail, made only when other work of the group is in flight', async () => {
+    const { inFlight, joins } = counting();
+    let details = 0;
+    const key = (variables: string) => ({ group: 'query\u0000principal', detail: () => ((details += 1), variables) });
+    const work = deferred<{ n: number }>();
+    const first = inFlight.run(key('{"uid":"a"}'), () => work.promise);
+    expect(details).toBe(0); // alone in its group: nothing to compare with
+    const other = inFlight.run(key('{"uid":"b"}'), async () => ({ n: 2 }));
+    const same = inFlight.run(key('{"uid":"a"}'), async () => ({ n: 3 }));
+    expect(joins()).toBe(1);
+    work.resolve({ n: 1 });
+    expect((await Promise.all([first, other, same])).map((value) => value.n)).toEqual([1, 2, 1]);
+    // The first work's detail was made once, when the second caller compared with it; each newcomer made its
+    // own; the second work's was never needed (the third caller matched the first before reaching it).
+    expect(details).toBe(3);
+    expect(inFlight.size).toBe(0);
+  });
+
   it('hands the same failure to every caller of the failed work, and forgets it', async () => {
     const inFlight = new InFlight(copy);
     const work = deferred<{ n: number }>();

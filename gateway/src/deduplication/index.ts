@@ -31,14 +31,14 @@ export function useDeduplication(onJoin: (stage: DeduplicationStage) => void = (
     },
     execute(operation, executable, next) {
       if (executable.operation.operation !== OperationTypeNode.QUERY) return executions.write(() => next(executable));
-      const key = JSON.stringify([executable.queryHash, operation.operationName ?? null, operation.variables, principalKey(operation.principal)]);
+      const key = { group: `${executable.queryHash}\0${operation.operationName ?? ''}\0${principalKey(operation.principal)}`, detail: () => JSON.stringify(operation.variables) };
       // A request that joins does no work of its own: it gives back its turn (rate-limits' admission).
       return executions.run(key, () => next(executable), () => operation.request.sharing());
     },
     fetch(fetch, next) {
       const fetches = fetchesTo(fetch.subgraph);
       if (fetch.operationKind !== OperationTypeNode.QUERY) return fetches.write(() => next(fetch));
-      const key = JSON.stringify([fetch.query, fetch.operationName ?? null, fetch.variables, principalKey(fetch.operation.principal)]);
+      const key = { group: `${fetch.query}\0${fetch.operationName ?? ''}\0${principalKey(fetch.operation.principal)}`, detail: () => JSON.stringify(fetch.variables) };
       return fetches.run(key, () => next(fetch));
     },
   };
