@@ -74,26 +74,27 @@ export async function createAuthenticator(config: AuthConfig): Promise<Authentic
     async authenticate(authorizationHeader) {
       const token = readBearerToken(authorizationHeader);
       const known = verified.get(token);
-      if (known && (await currentKey(keys, token)) === known.key) return { principal: known.principal, expiresAt: known.expiresAt };
+      if (known && (await currentKey(keys, token, known.header)) === known.key) return { principal: known.principal, expiresAt: known.expiresAt };
       let payload: JWTPayload;
       let key: unknown;
+      let protectedHeader: JWTHeaderParameters;
       try {
-        ({ payload, key } = await jwtVerify(token, keys, options));
+        ({ payload, key, protectedHeader } = await jwtVerify(token, keys, options));
       } catch (error) {
         throw explain(error, token, config);
       }
       const principal = toPrincipal(payload);
-      verified.remember(token, principal, key, payload.exp!, Date.now());
+      verified.remember(token, principal, key, protectedHeader, payload.exp!, Date.now());
       return { principal, expiresAt: payload.exp! * 1000 };
     },
   };
 }
 
-/** The key the key set gives for this token now, or undefined when it gives none (or cannot be asked). */
-async function currentKey(keys: JWTVerifyGetKey, token: string): Promise<unknown> {
+/** The key the key set gives for this token (its header as verified) now, or undefined when it gives none (or cannot be asked). */
+async function currentKey(keys: JWTVerifyGetKey, token: string, header: JWTHeaderParameters): Promise<unknown> {
   try {
     const [protectedHeader, payload, signature] = token.split('.');
-    return await keys(decodeProtectedHeader(token) as JWTHeaderParameters, { protected: protectedHeader, payload, signature });
+    return await keys(header, { protected: protectedHeader, payload, signature });
   } catch {
     return undefined;
   }

@@ -1,11 +1,14 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import type { JWTHeaderParameters } from 'jose';
 import type { Principal } from '../principal';
 
 interface Verified {
   principal: Principal;
   /** The key that verified the token; the entry holds only while the key set still gives this key. */
   key: unknown;
+  /** The token's protected header, as verified: what the key set is asked with, without decoding it again. */
+  header: JWTHeaderParameters;
   /** The token's own expiry, epoch ms (a subscription ends then). */
   expiresAt: number;
   /** Epoch ms after which the entry is gone: the token's expiry, or sooner. */
@@ -38,12 +41,12 @@ export class VerifiedTokens {
     return entry && entry.until > this.now() ? entry : undefined;
   }
 
-  remember(token: string, principal: Principal, key: unknown, expiresAtSeconds: number, now: number): void {
+  remember(token: string, principal: Principal, key: unknown, header: JWTHeaderParameters, expiresAtSeconds: number, now: number): void {
     const expiresAt = expiresAtSeconds * 1000;
     const until = Math.min(expiresAt, now + this.maxAgeMs);
     if (until <= now) return;
     const frozen = Object.freeze({ ...principal, scopes: Object.freeze([...principal.scopes]) as string[] });
-    this.entries.set(digest(token), { principal: frozen, key, expiresAt, until }, { ttl: until - now });
+    this.entries.set(digest(token), { principal: frozen, key, header, expiresAt, until }, { ttl: until - now });
   }
 
   get size(): number {
@@ -52,5 +55,5 @@ export class VerifiedTokens {
 }
 
 function digest(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
+  return hash('sha256', token, 'base64url');
 }

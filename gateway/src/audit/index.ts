@@ -33,15 +33,23 @@ export interface AuditRecord {
  * authenticated), what ran, which sensitive fields were read and which were denied, and the outcome.
  */
 export function useAudit(sink: AuditSink, isSensitive: (coordinate: string) => boolean): GatewayPlugin {
+  // Authorization hands every request of one document and scope set the same list of granted fields (a new
+  // supergraph, new lists), so each list is sorted into sensitive and not once.
+  const sensitive = new WeakMap<readonly string[], string[]>();
+  const sensitiveOf = (granted: readonly string[]) => {
+    let fields = sensitive.get(granted);
+    if (!fields) sensitive.set(granted, (fields = granted.filter(isSensitive)));
+    return fields;
+  };
   return {
     name: 'audit',
     onResult(operation, result) {
-      sink(JSON.stringify(auditRecord(operation, result, isSensitive)));
+      sink(JSON.stringify(auditRecord(operation, result, sensitiveOf)));
     },
   };
 }
 
-function auditRecord(operation: OperationRequest, result: OperationResult, isSensitive: (coordinate: string) => boolean): AuditRecord {
+function auditRecord(operation: OperationRequest, result: OperationResult, sensitiveOf: (granted: readonly string[]) => string[]): AuditRecord {
   const { request } = operation;
   const principal = request.principal;
   const errors = result.errors ?? [];
@@ -56,7 +64,7 @@ function auditRecord(operation: OperationRequest, result: OperationResult, isSen
     tenant: principal?.tenant ?? null,
     operationName: operation.operationName ?? null,
     operationId: operation.persistedOperationId ?? operation.queryHash ?? null,
-    sensitiveFieldsRead: operation.grantedFields.filter(isSensitive),
+    sensitiveFieldsRead: sensitiveOf(operation.grantedFields),
     deniedFields: operation.deniedFields,
     outcome: outcomeOf(principal !== undefined, refused, result),
     errorCodes,

@@ -2,6 +2,7 @@ import { VerifiedTokens } from '../verified-tokens';
 
 const principal = { sub: 'alice', tenant: 'acme', kind: 'user' as const, scopes: ['incidents:read'] };
 const key = {};
+const HEADER = { alg: 'ES256', kid: 'k1' };
 const NOW = 1_800_000_000_000;
 
 /** A clock the tests move: the cache reads it for every look-up. */
@@ -14,7 +15,7 @@ describe('VerifiedTokens', () => {
   it('keeps an entry until the token expires, and no longer', () => {
     const { time, read } = clock();
     const tokens = new VerifiedTokens(10_000, 5 * 60_000, read);
-    tokens.remember('t', principal, key, NOW / 1000 + 60, NOW);
+    tokens.remember('t', principal, key, HEADER, NOW / 1000 + 60, NOW);
     time.now = NOW + 59_999;
     expect(tokens.get('t')?.principal).toEqual(principal);
     expect(tokens.get('t')?.expiresAt).toBe(NOW + 60_000);
@@ -25,7 +26,7 @@ describe('VerifiedTokens', () => {
   it('keeps an entry at most maxAgeMs, however far away the expiry is', () => {
     const { time, read } = clock();
     const tokens = new VerifiedTokens(10, 1000, read);
-    tokens.remember('t', principal, key, NOW / 1000 + 86_400, NOW);
+    tokens.remember('t', principal, key, HEADER, NOW / 1000 + 86_400, NOW);
     time.now = NOW + 999;
     expect(tokens.get('t')).toBeDefined();
     time.now = NOW + 1000;
@@ -34,16 +35,16 @@ describe('VerifiedTokens', () => {
 
   it('does not keep a token already expired (accepted within the clock tolerance)', () => {
     const tokens = new VerifiedTokens(10_000, 5 * 60_000, clock().read);
-    tokens.remember('t', principal, key, NOW / 1000 - 5, NOW);
+    tokens.remember('t', principal, key, HEADER, NOW / 1000 - 5, NOW);
     expect(tokens.size).toBe(0);
   });
 
   it('holds at most maxEntries, the least recently used leaving first, and tells tokens apart', () => {
     const tokens = new VerifiedTokens(2, 5 * 60_000, clock().read);
-    tokens.remember('a', { ...principal, sub: 'a' }, key, NOW / 1000 + 60, NOW);
-    tokens.remember('b', { ...principal, sub: 'b' }, key, NOW / 1000 + 60, NOW);
+    tokens.remember('a', { ...principal, sub: 'a' }, key, HEADER, NOW / 1000 + 60, NOW);
+    tokens.remember('b', { ...principal, sub: 'b' }, key, HEADER, NOW / 1000 + 60, NOW);
     tokens.get('a');
-    tokens.remember('c', { ...principal, sub: 'c' }, key, NOW / 1000 + 60, NOW);
+    tokens.remember('c', { ...principal, sub: 'c' }, key, HEADER, NOW / 1000 + 60, NOW);
     expect(tokens.size).toBe(2);
     expect(tokens.get('b')).toBeUndefined();
     expect(tokens.get('a')?.principal.sub).toBe('a');
@@ -53,7 +54,7 @@ describe('VerifiedTokens', () => {
   it('hands out a frozen copy, so no request can change what the next one gets', () => {
     const tokens = new VerifiedTokens(10_000, 5 * 60_000, clock().read);
     const scopes = ['incidents:read'];
-    tokens.remember('t', { ...principal, scopes }, key, NOW / 1000 + 60, NOW);
+    tokens.remember('t', { ...principal, scopes }, key, HEADER, NOW / 1000 + 60, NOW);
     scopes.push('incidents:write');
     const remembered = tokens.get('t')!.principal;
     expect(remembered.scopes).toEqual(['incidents:read']);
