@@ -125,61 +125,32 @@ describeWithNats(suite, () => {
 });
 
 describeWithNats(`${suite}: backpressure`, () => {
-  const lonely = settings && { ...settings, stream: `${settings.stream}_Q`, subjectPrefix: `${settings.subjectPrefix}-q` };
-  let graph: Graph;
-  let ingest: StartedIngest;
-
-  beforeAll(async () => {
-    // No subgraph consumes this stream: every event waits, as when the stores fall behind.
-    graph = await startGraph({ demoDataScale: 0 });
-    ingest = await startIngest(graph, natsEnv(lonely!, { INGEST_MAX_BACKLOG: '3' }));
-    await eventually(() => fetch(`${ingest.origin}/readyz`).then((r) => r.status), (status) => status === 200, 'the intake is connected');
-  });
-
-  afterAll(async () => {
-    await ingest?.close();
-    await graph?.close();
-    await deleteTestStreams(lonely);
-  });
+  const intake = unconsumedIntake('q', { INGEST_MAX_BACKLOG: '3' });
 
   it('slows producers with 429 and Retry-After once more events wait than INGEST_MAX_BACKLOG, instead of holding them', async () => {
-    const token = await ingestToken(graph);
+    const token = await ingestToken(intake.graph);
     const devices = sampleEvents(5001);
-    const first = await postEvents(ingest.eventsUrl, token, [0, 1, 2, 3].map((n) => ({ ...devices[0], metadata: { uid: `wait-${n}` } })));
+    const first = await postEvents(intake.ingest.eventsUrl, token, [0, 1, 2, 3].map((n) => ({ ...devices[0], metadata: { uid: `wait-${n}` } })));
     expect(first.body).toEqual({ accepted: 4, rejected: [] });
-    const refused = await eventually(() => postEvents(ingest.eventsUrl, token, [{ ...devices[1], metadata: { uid: 'wait-5' } }]), (response) => response.status === 429, 'the backlog is seen');
+    const refused = await eventually(() => postEvents(intake.ingest.eventsUrl, token, [{ ...devices[1], metadata: { uid: 'wait-5' } }]), (response) => response.status === 429, 'the backlog is seen');
     expect(refused.headers.get('retry-after')).toBe('5');
     // Requests sent before the intake read the backlog again were still taken: the bound is checked each second.
     expect(refused.body.error).toEqual({ code: 'BACKPRESSURE', message: expect.stringMatching(/^[4-9] events are waiting to be applied; send the batch again after 5 s$/) });
-    const readyz = (await (await fetch(`${ingest.origin}/readyz`)).json()) as { checks: Record<string, string> };
+    const readyz = (await (await fetch(`${intake.ingest.origin}/readyz`)).json()) as { checks: Record<string, string> };
     expect(readyz.checks.backlog).toMatch(/^[4-9] of 3$/);
   });
 });
 
 describeWithNats(`${suite}: a full stream`, () => {
-  const small = settings && { ...settings, stream: `${settings.stream}_FULL`, subjectPrefix: `${settings.subjectPrefix}-full` };
-  let graph: Graph;
-  let ingest: StartedIngest;
-
-  beforeAll(async () => {
-    // No subgraph consumes this stream, and it holds 2 events: the third finds it full.
-    graph = await startGraph({ demoDataScale: 0 });
-    ingest = await startIngest(graph, natsEnv(small!, { INGEST_STREAM_MAX_MESSAGES: '2' }));
-    await eventually(() => fetch(`${ingest.origin}/readyz`).then((r) => r.status), (status) => status === 200, 'the intake is connected');
-  });
-
-  afterAll(async () => {
-    await ingest?.close();
-    await graph?.close();
-    await deleteTestStreams(small);
-  });
+  // It holds 2 events: the third finds it full.
+  const intake = unconsumedIntake('full', { INGEST_STREAM_MAX_MESSAGES: '2' });
 
   it('answers 429 BACKPRESSURE with Retry-After once the stream holds INGEST_STREAM_MAX_MESSAGES events', async () => {
-    const token = await ingestToken(graph);
+    const token = await ingestToken(intake.graph);
     const [device] = sampleEvents(5001);
     const numbered = (n: number) => ({ ...device, metadata: { uid: `full-${n}` } });
-    expect((await postEvents(ingest.eventsUrl, token, [numbered(1), numbered(2)])).body).toEqual({ accepted: 2, rejected: [] });
-    const refused = await postEvents(ingest.eventsUrl, token, [numbered(3)]);
+    expect((await postEvents(intake.ingest.eventsUrl, token, [numbered(1), numbered(2)])).body).toEqual({ accepted: 2, rejected: [] });
+    const refused = await postEvents(intake.ingest.eventsUrl, token, [numbered(3)]);
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toBe('5');
     expect(refused.body).toEqual({ error: { code: 'BACKPRESSURE', message: 'the event stream is full; send the batch again after 5 s' } });
@@ -209,6 +180,27 @@ describe('ingest over NATS JetStream: NATS cannot be reached', () => {
 });
 
 /** A loopback port nothing listens on: one the system gave out a moment ago and that was closed again. */
+/**
+ * An intake on a stream of its own (named by `suffix`) that no subgraph consumes: every event waits, as when the
+ * stores fall behind. Started before the suite's tests; stopped, and its streams deleted, after them.
+ */
+function unconsumedIntake(suffix: string, env: Record<string, string>): { graph: Graph; ingest: StartedIngest } {
+  // Without NATS the suite is skipped, and its hooks never run.
+  const own = settings && { ...settings, stream: `${settings.stream}_${suffix.toUpperCase()}`, subjectPrefix: `${settings.subjectPrefix}-${suffix}` };
+  const intake = {} as { graph: Graph; ingest: StartedIngest };
+  beforeAll(async () => {
+    intake.graph = await startGraph({ demoDataScale: 0 });
+    intake.ingest = await startIngest(intake.graph, natsEnv(own!, env));
+    await eventually(() => fetch(`${intake.ingest.origin}/readyz`).then((r) => r.status), (status) => status === 200, 'the intake is connected');
+  });
+  afterAll(async () => {
+    await intake.ingest?.close();
+    await intake.graph?.close();
+    await deleteTestStreams(own);
+  });
+  return intake;
+}
+
 async function closedLoopbackPort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -10,8 +10,8 @@ interface Reserve {
   /** The shared store's last answer for this key, and when it came. */
   shared: RateLimitDecision | undefined;
   at: number;
-  /** After a refusal: the units it needed, refused again here without asking until the time it gave. */
-  refused: { needed: number; until: number } | undefined;
+  /** After a refusal (`shared` says when units come back): the units it needed, refused here until then. */
+  refusedNeeded: number | undefined;
   /** The charge for this key in progress: the next one waits for it, so a reserve is never taken twice at once. */
   turn: Promise<unknown>;
 }
@@ -47,12 +47,12 @@ export class ReservingRateLimitStore implements RateLimitStore {
   charge(key: string, cost: number, limit: number, windowMs: number): Promise<RateLimitDecision> {
     let reserve = this.reserves.get(key);
     if (!reserve || reserve.limit !== limit || reserve.windowMs !== windowMs) {
-      reserve = { units: 0, limit, windowMs, shared: undefined, at: 0, refused: undefined, turn: Promise.resolve() };
+      reserve = { units: 0, limit, windowMs, shared: undefined, at: 0, refusedNeeded: undefined, turn: Promise.resolve() };
       this.reserves.set(key, reserve);
     }
     if (reserve.units >= cost) {
       reserve.units -= cost;
-      return Promise.resolve(this.spentHere(reserve));
+      return Promise.resolve(this.sinceShared(reserve, this.now(), true));
     }
     const current = reserve;
     const charged = current.turn.then(() => this.take(key, current, cost));
@@ -69,11 +69,12 @@ export class ReservingRateLimitStore implements RateLimitStore {
     // A charge that waited its turn may find the units the one before it took.
     if (reserve.units >= cost) {
       reserve.units -= cost;
-      return this.spentHere(reserve);
+      return this.sinceShared(reserve, this.now(), true);
     }
     const now = this.now();
     const held = reserve.units;
-    if (reserve.refused && now < reserve.refused.until && cost - held >= reserve.refused.needed) return this.refusedHere(reserve, now);
+    const { shared, refusedNeeded } = reserve;
+    if (shared && refusedNeeded !== undefined && now < reserve.at + shared.retryAfterMs && cost - held >= refusedNeeded) return this.sinceShared(reserve, now, false);
     // The units held now go into this charge: no charge spends them while this one waits for the shared store.
     reserve.units = 0;
     const { limit, windowMs } = reserve;
@@ -95,26 +96,18 @@ export class ReservingRateLimitStore implements RateLimitStore {
     reserve.at = this.now();
     reserve.units += answer.allowed ? taken - needed : held;
     // A caller over its budget keeps sending: its refusals are answered here until units come back.
-    reserve.refused = answer.allowed ? undefined : { needed, until: reserve.at + answer.retryAfterMs };
+    reserve.refusedNeeded = answer.allowed ? undefined : needed;
     return this.withUnspent(answer, reserve);
   }
 
-  /** A charge spent from the reserve: the shared store's last answer, as time and the reserve have moved it. */
-  private spentHere(reserve: Reserve): RateLimitDecision {
+  /** The shared store's last answer as time has moved it since (units come back, the reset and the retry near). */
+  private sinceShared(reserve: Reserve, now: number, allowed: boolean): RateLimitDecision {
     const { shared, limit, windowMs } = reserve;
-    if (!shared) return { allowed: true, limit, remaining: reserve.units, resetMs: 0, retryAfterMs: 0 };
-    const elapsed = this.now() - reserve.at;
-    const refilled = Math.floor(elapsed / (windowMs / limit));
-    const since = { ...shared, allowed: true, remaining: Math.min(limit, shared.remaining + refilled), resetMs: Math.max(0, shared.resetMs - elapsed), retryAfterMs: 0 };
-    return this.withUnspent(since, reserve);
-  }
-
-  /** A refusal repeated without asking the shared store: its last answer, as time has moved it. */
-  private refusedHere(reserve: Reserve, now: number): RateLimitDecision {
-    const shared = reserve.shared!;
+    if (!shared) return { allowed, limit, remaining: reserve.units, resetMs: 0, retryAfterMs: 0 };
     const elapsed = now - reserve.at;
-    const since = { ...shared, resetMs: Math.max(0, shared.resetMs - elapsed), retryAfterMs: Math.max(1, shared.retryAfterMs - elapsed) };
-    return this.withUnspent(since, reserve);
+    const remaining = Math.min(limit, shared.remaining + Math.floor(elapsed / (windowMs / limit)));
+    const retryAfterMs = allowed ? 0 : Math.max(1, shared.retryAfterMs - elapsed);
+    return this.withUnspent({ allowed, limit, remaining, resetMs: Math.max(0, shared.resetMs - elapsed), retryAfterMs }, reserve);
   }
 
   /** What the caller has left is what the shared store has left plus what this replica holds unspent. */
